@@ -1,0 +1,321 @@
+//! Wires sources → detectors → reports and decides the exit code. The only place (with
+//! `main`) that prints.
+
+use crate::cli::{Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs};
+use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
+use crate::detect::{check_examples, Engine, EngineOptions};
+use crate::findings::Finding;
+use crate::report::{self, Report, RuleInfo};
+use crate::rules::RuleSet;
+use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Exit codes (docs/cli.md).
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Scan(args) => scan(&args),
+        Command::Rules(RulesCommand::List { format, rule_files }) => rules_list(format, &rule_files),
+        Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ferret: error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// The secret engine (and, as they are added, other detectors) over one file's content.
+pub struct Detectors {
+    pub engine: Engine,
+}
+
+impl ContentScanner for Detectors {
+    fn scan_content(&self, path: &str, bytes: &[u8], _stats: &ScanStats) -> Vec<Finding> {
+        self.engine.scan(path, bytes)
+    }
+}
+
+/// Built-in rules, plus the config's and the command line's rule files, minus disabled ids.
+pub fn load_rules(
+    config: &Config,
+    extra: &[PathBuf],
+    disable: &[String],
+) -> anyhow::Result<(RuleSet, Vec<String>)> {
+    let mut set = RuleSet::builtin().map_err(|errs| {
+        anyhow::anyhow!(
+            "built-in rules are invalid:\n  {}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+    })?;
+    for f in config.extra_rule_files().iter().chain(extra) {
+        set.add_file(f).map_err(|errs| {
+            anyhow::anyhow!(
+                "{}",
+                errs.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            )
+        })?;
+    }
+    let mut off: Vec<String> = config.rules.disable.clone();
+    off.extend(disable.iter().cloned());
+    let unknown = set.disable(&off);
+    Ok((set, unknown))
+}
+
+pub fn rule_infos(set: &RuleSet) -> Vec<RuleInfo> {
+    set.rules
+        .iter()
+        .map(|r| {
+            let mut help = format!(
+                "**{}**\n\n{}\n\n**Fix:** revoke or rotate this credential at the provider first (removing it from the code does not end the exposure: it stays in git history and in every clone), then load it from a secret manager or the CI's secret store.\n",
+                r.name, r.description
+            );
+            if !r.references.is_empty() {
+                help.push_str("\n**References:**\n");
+                for u in &r.references {
+                    help.push_str(&format!("- {u}\n"));
+                }
+            }
+            RuleInfo {
+                id: r.id.clone(),
+                kind: crate::findings::Kind::Secret,
+                name: r.name.clone(),
+                description: r.description.clone(),
+                severity: r.severity,
+                confidence: r.confidence,
+                tags: r.tags.clone(),
+                references: r.references.clone(),
+                help_markdown: help,
+            }
+        })
+        .collect()
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let root = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let config = Config::discover(args.config.as_deref(), &root)?;
+    let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
+    for id in unknown {
+        eprintln!("ferret: warning: --disable/rules.disable names no rule: {id}");
+    }
+    let infos = rule_infos(&rules);
+    let engine = Engine::new(
+        rules,
+        EngineOptions {
+            show_secrets: args.output.show_secrets,
+            allow_secrets: config.allow_secret_regexes(),
+        },
+    );
+    let detectors = Detectors { engine };
+    let mut exclude = config.scan.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
+    let opts = fsrc::WalkOptions {
+        roots: args.paths.clone(),
+        exclude,
+        max_file_size: args
+            .max_file_size
+            .or(config.scan.max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        threads: args.threads,
+        respect_ignore_files: !args.no_ignore,
+    };
+    let stats = ScanStats::default();
+    let progress = Progress::new(&args.output);
+    let tick = || progress.tick();
+    let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
+    progress.finish();
+    let findings = apply_path_allowlist(findings, &config)?;
+    let summary = stats.snapshot();
+    let report = Report {
+        findings: &findings,
+        summary: &summary,
+        rules: &infos,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        scope: "working tree".to_string(),
+        secrets_shown: args.output.show_secrets,
+    };
+    emit(&report, &args.output)?;
+    Ok(exit_code(&findings, args))
+}
+
+fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Result<Vec<Finding>> {
+    if config.allowlist.paths.is_empty() {
+        return Ok(findings);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.allowlist.paths {
+        b.add(globset::Glob::new(g).map_err(|e| anyhow::anyhow!("allowlist path {g:?}: {e}"))?);
+    }
+    let set = b.build()?;
+    Ok(findings
+        .into_iter()
+        .filter(|f| !set.is_match(&f.location.path))
+        .collect())
+}
+
+pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
+    if args.exit_zero {
+        return EXIT_CLEAN;
+    }
+    match args.fail_on.threshold() {
+        Some(t) if findings.iter().any(|f| f.severity >= t) => EXIT_FINDINGS,
+        _ => EXIT_CLEAN,
+    }
+}
+
+/// Write the report where the output arguments say.
+pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
+    match &out.output {
+        Some(path) => {
+            let text = report::render(report, out.format, use_color(out.color, false));
+            write_file(path, &text)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let color = use_color(out.color, stdout.is_terminal());
+            let text = report::render(report, out.format, color);
+            let mut lock = stdout.lock();
+            lock.write_all(text.as_bytes())
+                .and_then(|_| lock.flush())
+                .or_else(ignore_broken_pipe)?;
+            Ok(())
+        }
+    }
+}
+
+fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+pub fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("{}: cannot create directory: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
+}
+
+/// A spinner with a file count on standard error, only for people watching a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(out: &OutputArgs) -> Progress {
+        let interactive = std::io::stderr().is_terminal()
+            && !out.no_progress
+            && std::env::var_os("CI").is_none();
+        let bar = interactive.then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Progress { bar }
+    }
+    fn tick(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn rules_list(format: ListFormat, extra: &[PathBuf]) -> anyhow::Result<i32> {
+    let (set, _) = load_rules(&Config::default(), extra, &[])?;
+    let infos = rule_infos(&set);
+    let text = match format {
+        ListFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&infos)?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => {
+            let mut s = String::new();
+            for r in &infos {
+                s.push_str(&format!(
+                    "{:<44} {:<8} {:<6} {}\n",
+                    r.id, r.severity, r.confidence, r.name
+                ));
+            }
+            s.push_str(&format!("{} rules\n", infos.len()));
+            s
+        }
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .or_else(ignore_broken_pipe)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn rules_check(files: &[PathBuf]) -> anyhow::Result<i32> {
+    let mut set = match RuleSet::builtin() {
+        Ok(s) => s,
+        Err(errs) => {
+            for e in &errs {
+                eprintln!("error: {e}");
+            }
+            return Ok(EXIT_FINDINGS);
+        }
+    };
+    let mut problems = 0usize;
+    for f in files {
+        if let Err(errs) = set.add_file(f) {
+            for e in &errs {
+                eprintln!("error: {e}");
+            }
+            problems += errs.len();
+        }
+    }
+    let n = set.rules.len();
+    let engine = Engine::new(set, EngineOptions::default());
+    let failures = check_examples(&engine);
+    for f in &failures {
+        if f.example.is_empty() {
+            eprintln!("error: rule {}: {}", f.rule_id, f.problem);
+        } else {
+            eprintln!("error: rule {}: {}: {:?}", f.rule_id, f.problem, f.example);
+        }
+    }
+    problems += failures.len();
+    if problems == 0 {
+        println!("{n} rules ok: every example found, no negative example matched");
+        Ok(EXIT_CLEAN)
+    } else {
+        println!("{problems} problem(s) in {n} rules");
+        Ok(EXIT_FINDINGS)
+    }
+}

@@ -1,0 +1,716 @@
+//! The secret engine: keyword prefilter → rule regexes → entropy, placeholder and allowlist
+//! filters → inline suppressions → findings with positions, identities and redacted excerpts.
+//!
+//! One Aho-Corasick automaton holds the keywords of every rule. A file is searched for keywords
+//! once; only the rules whose keywords occurred run their regex. Content is bytes: invalid UTF-8
+//! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
+
+use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
+use crate::rules::{Rule, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// The marker that suppresses a finding on its line.
+pub const SUPPRESSION_MARKER: &[u8] = b"ferret:allow";
+
+/// How many lines around a match `identity_near` searches.
+const IDENTITY_WINDOW_LINES: usize = 5;
+/// Characters of context kept on each side of a secret in the redacted excerpt.
+const EXCERPT_CONTEXT: usize = 60;
+
+/// Engine options that do not come from rules.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Keep raw secrets in findings (`--show-secrets`).
+    pub show_secrets: bool,
+    /// Secrets matching any of these are dropped (config `allowlist.regexes`).
+    pub allow_secrets: Vec<regex::bytes::Regex>,
+}
+
+/// A compiled rule set.
+pub struct Engine {
+    rules: Vec<Rule>,
+    prefilter: Option<AhoCorasick>,
+    /// Keyword pattern index → rules that keyword enables.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules with no keywords: they run on every file their `paths` select.
+    path_only_rules: Vec<usize>,
+    options: EngineOptions,
+}
+
+/// A secret match before it becomes a finding.
+struct Candidate {
+    rule: usize,
+    secret_start: usize,
+    secret_end: usize,
+    identity: Option<String>,
+    suppressed: bool,
+}
+
+impl Engine {
+    pub fn new(set: RuleSet, options: EngineOptions) -> Engine {
+        let rules = set.rules;
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut path_only_rules = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            if rule.keywords.is_empty() {
+                path_only_rules.push(i);
+            }
+            for k in &rule.keywords {
+                match patterns.iter().position(|p| p == k) {
+                    Some(pos) => keyword_rules[pos].push(i),
+                    None => {
+                        patterns.push(k.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let prefilter = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .expect("keyword automaton"),
+            )
+        };
+        Engine {
+            rules,
+            prefilter,
+            keyword_rules,
+            path_only_rules,
+            options,
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Which rules could match this content: those whose keywords occur, plus path-only rules,
+    /// restricted to rules that apply to `path`. Sorted and unique.
+    fn candidate_rules(&self, path: &str, bytes: &[u8]) -> Vec<usize> {
+        let mut enabled = vec![false; self.rules.len()];
+        let mut remaining = self.rules.len();
+        if let Some(ac) = &self.prefilter {
+            // Overlapping search: "api_key" must enable both the "key" and "api_key" rules.
+            for m in ac.find_overlapping_iter(bytes) {
+                for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                    if !enabled[r] {
+                        enabled[r] = true;
+                        remaining -= 1;
+                    }
+                }
+                if remaining == 0 {
+                    break;
+                }
+            }
+        }
+        for &r in &self.path_only_rules {
+            enabled[r] = true;
+        }
+        enabled
+            .iter()
+            .enumerate()
+            .filter(|(i, on)| **on && self.rules[*i].applies_to_path(path))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Scan one file's content. `path` is the `/`-separated path relative to the scan root;
+    /// rules with `paths` match against it.
+    pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
+        let mut candidates = Vec::new();
+        for r in self.candidate_rules(path, bytes) {
+            self.run_rule(r, bytes, &mut candidates);
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        self.into_findings(path, bytes, candidates)
+    }
+
+    fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
+        let rule = &self.rules[r];
+        for caps in rule.regex.captures_iter(bytes) {
+            let Some(secret) = caps.name("secret") else {
+                continue;
+            };
+            let value = secret.as_bytes();
+            if value.is_empty() {
+                continue;
+            }
+            if let Some(min) = rule.entropy {
+                if shannon_entropy(value) < min {
+                    continue;
+                }
+            }
+            if rule.generic && is_placeholder(value) {
+                continue;
+            }
+            if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
+                continue;
+            }
+            let whole = caps.get(0).expect("group 0");
+            let suppressed = line_has_marker(bytes, whole.start(), whole.end());
+            let identity = self.identity_for(rule, &caps, bytes, secret.start());
+            out.push(Candidate {
+                rule: r,
+                secret_start: secret.start(),
+                secret_end: secret.end(),
+                identity,
+                suppressed,
+            });
+        }
+    }
+
+    fn identity_for(
+        &self,
+        rule: &Rule,
+        caps: &regex::bytes::Captures<'_>,
+        bytes: &[u8],
+        at: usize,
+    ) -> Option<String> {
+        if let Some(near) = &rule.identity_near {
+            let (lo, hi) = line_window(bytes, at, IDENTITY_WINDOW_LINES);
+            let window = &bytes[lo..hi];
+            // Prefer the closest occurrence to the secret.
+            let mut best: Option<(usize, String)> = None;
+            for c in near.captures_iter(window) {
+                let m = c.name("identity").or_else(|| c.get(0)).expect("group 0");
+                let dist = (lo + m.start()).abs_diff(at);
+                if best.as_ref().is_none_or(|(d, _)| dist < *d) {
+                    best = Some((dist, String::from_utf8_lossy(m.as_bytes()).into_owned()));
+                }
+            }
+            if let Some((_, id)) = best {
+                return Some(id);
+            }
+        }
+        let template = rule.identity.as_ref()?;
+        let mut out = String::new();
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let end = after.find('}')?;
+            let value = caps.name(&after[..end])?;
+            if value.as_bytes().is_empty() {
+                return None;
+            }
+            out.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    fn into_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
+        // Every secret span, suppressed or not, is masked in every excerpt of this file.
+        let mask_spans: Vec<(usize, usize)> = cands
+            .iter()
+            .map(|c| (c.secret_start, c.secret_end))
+            .collect();
+        cands.retain(|c| !c.suppressed);
+        let cands = self.resolve_overlaps(cands);
+        let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 2);
+        for c in &cands {
+            offsets.push(c.secret_start);
+            offsets.push(last_char_start(bytes, c.secret_start, c.secret_end));
+        }
+        let positions = Positions::compute(bytes, &offsets);
+        let mut findings = Vec::with_capacity(cands.len());
+        for c in cands {
+            let rule = &self.rules[c.rule];
+            let (line, column) = positions.get(c.secret_start);
+            let (end_line, last_col) =
+                positions.get(last_char_start(bytes, c.secret_start, c.secret_end));
+            let location = Location {
+                path: path.to_string(),
+                line,
+                column,
+                end_line,
+                end_column: last_col + 1,
+            };
+            let secret = &bytes[c.secret_start..c.secret_end];
+            let excerpt = excerpt(
+                bytes,
+                c.secret_start,
+                &mask_spans,
+                self.options.show_secrets,
+            );
+            let message = match &c.identity {
+                Some(id) => format!("{} ({id})", rule.name),
+                None => rule.name.clone(),
+            };
+            findings.push(
+                FindingBuilder::new(&rule.id, Kind::Secret, &rule.name, location)
+                    .severity(rule.severity)
+                    .confidence(rule.confidence)
+                    .message(message)
+                    .identity(c.identity)
+                    .redacted(excerpt)
+                    .tags(rule.tags.iter())
+                    .secret(secret, self.options.show_secrets)
+                    .build(),
+            );
+        }
+        findings
+    }
+
+    /// Where several rules matched overlapping bytes, keep the most specific: higher
+    /// confidence, then non-generic, then higher severity, then the longer secret, then rule order.
+    fn resolve_overlaps(&self, mut cands: Vec<Candidate>) -> Vec<Candidate> {
+        let rank = |c: &Candidate| {
+            let r = &self.rules[c.rule];
+            (
+                std::cmp::Reverse(r.confidence),
+                r.generic,
+                std::cmp::Reverse(r.severity),
+                std::cmp::Reverse(c.secret_end - c.secret_start),
+                c.rule,
+            )
+        };
+        cands.sort_by(|a, b| rank(a).cmp(&rank(b)));
+        let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+        for c in cands {
+            let overlaps = kept
+                .iter()
+                .any(|k| c.secret_start < k.secret_end && k.secret_start < c.secret_end);
+            if !overlaps {
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| (c.secret_start, c.rule));
+        kept
+    }
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Values that stand for a secret rather than being one. Applied to rules marked `generic`.
+pub fn is_placeholder(value: &[u8]) -> bool {
+    let v = String::from_utf8_lossy(value).to_ascii_lowercase();
+    let v = v.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    if v.is_empty() {
+        return true;
+    }
+    const CONTAINS: &[&str] = &[
+        "example",
+        "xxxx",
+        "****",
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "placeholder",
+        "your_",
+        "your-",
+        "yourpass",
+        "yoursecret",
+        "yourtoken",
+        "<",
+        ">",
+        "${",
+        "$(",
+        "{{",
+        "}}",
+        "%(",
+        "%s",
+        "dummy",
+        "sample",
+        "redacted",
+        "replace",
+        "insert",
+        "todo",
+        "fixme",
+        "...",
+        "…",
+        "_here",
+        "-here",
+        "notreal",
+        "not_real",
+        "not-a-",
+        "fake",
+        "secret_key_base",
+        "12345678",
+        "abcdefgh",
+        "qwerty",
+        "process.env",
+        "os.environ",
+        "getenv",
+        "env[",
+        "vault:",
+        "secretsmanager:",
+        "ssm:",
+        "arn:aws",
+        "keyvault",
+    ];
+    if CONTAINS.iter().any(|p| v.contains(p)) {
+        return true;
+    }
+    const EXACT: &[&str] = &[
+        "password", "passwd", "pass", "secret", "token", "null", "none", "nil", "true", "false",
+        "undefined", "empty", "test", "testing", "admin", "root", "default", "string", "value",
+        "key", "apikey", "api_key", "required", "optional", "unset", "n/a", "tbd", "hidden",
+        "masked", "private", "password1", "password123", "secret123", "letmein",
+    ];
+    if EXACT.contains(&v) {
+        return true;
+    }
+    if v.starts_with('$') || (v.starts_with('%') && v.ends_with('%')) || v.starts_with('@') {
+        return true;
+    }
+    let first = v.chars().next().unwrap_or(' ');
+    if v.chars().all(|c| c == first) {
+        return true;
+    }
+    false
+}
+
+fn line_start(bytes: &[u8], at: usize) -> usize {
+    memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |p| p + 1)
+}
+
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
+}
+
+/// Byte range covering `lines` lines before and after the line holding `at`.
+fn line_window(bytes: &[u8], at: usize, lines: usize) -> (usize, usize) {
+    let mut lo = line_start(bytes, at);
+    for _ in 0..lines {
+        if lo == 0 {
+            break;
+        }
+        lo = line_start(bytes, lo - 1);
+    }
+    let mut hi = line_end(bytes, at);
+    for _ in 0..lines {
+        if hi >= bytes.len() {
+            break;
+        }
+        hi = line_end(bytes, hi + 1);
+    }
+    (lo, hi)
+}
+
+/// True when the first or last line of the match carries the suppression marker.
+fn line_has_marker(bytes: &[u8], start: usize, end: usize) -> bool {
+    let finder = memchr::memmem::Finder::new(SUPPRESSION_MARKER);
+    let first = &bytes[line_start(bytes, start)..line_end(bytes, start)];
+    if finder.find(first).is_some() {
+        return true;
+    }
+    let last_at = end.saturating_sub(1).max(start);
+    let last = &bytes[line_start(bytes, last_at)..line_end(bytes, last_at)];
+    finder.find(last).is_some()
+}
+
+/// Start of the last UTF-8 character of `bytes[start..end]`.
+fn last_char_start(bytes: &[u8], start: usize, end: usize) -> usize {
+    let mut i = end.saturating_sub(1).max(start);
+    while i > start && (bytes[i] & 0xC0) == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+/// 1-based (line, column) of byte offsets, columns in Unicode code points. Computed in one
+/// pass over the content however many offsets are asked for.
+struct Positions {
+    sorted: Vec<(usize, u32, u32)>,
+}
+
+impl Positions {
+    fn compute(bytes: &[u8], offsets: &[usize]) -> Positions {
+        let mut sorted: Vec<usize> = offsets.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::with_capacity(sorted.len());
+        let mut line = 1u32;
+        let mut cursor = 0usize;
+        let mut current_line_start = 0usize;
+        for off in sorted {
+            for nl in memchr::memchr_iter(b'\n', &bytes[cursor..off]) {
+                line += 1;
+                current_line_start = cursor + nl + 1;
+            }
+            cursor = off;
+            let col = 1 + bytes[current_line_start..off]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count() as u32;
+            out.push((off, line, col));
+        }
+        Positions { sorted: out }
+    }
+
+    fn get(&self, off: usize) -> (u32, u32) {
+        let i = self
+            .sorted
+            .binary_search_by_key(&off, |(o, _, _)| *o)
+            .expect("position computed");
+        (self.sorted[i].1, self.sorted[i].2)
+    }
+}
+
+/// The line holding the secret, trimmed to a window around it, with every secret span masked.
+fn excerpt(bytes: &[u8], at: usize, spans: &[(usize, usize)], show: bool) -> String {
+    let ls = line_start(bytes, at);
+    let le = line_end(bytes, at);
+    // Window in bytes, widened to character boundaries.
+    let mut lo = at.saturating_sub(EXCERPT_CONTEXT * 2).max(ls);
+    while lo > ls && (bytes[lo] & 0xC0) == 0x80 {
+        lo -= 1;
+    }
+    let secret_end = spans
+        .iter()
+        .filter(|(s, _)| *s == at)
+        .map(|(_, e)| *e)
+        .max()
+        .unwrap_or(at);
+    let mut hi = (secret_end.min(le) + EXCERPT_CONTEXT * 2).min(le);
+    while hi < le && (bytes[hi] & 0xC0) == 0x80 {
+        hi += 1;
+    }
+    let mut inside: Vec<(usize, usize)> = spans
+        .iter()
+        .filter(|(s, e)| *s < hi && *e > lo)
+        .copied()
+        .collect();
+    inside.sort_unstable();
+    let mut out = String::new();
+    if lo > ls {
+        out.push('…');
+    }
+    let mut cursor = lo;
+    for (s, e) in inside {
+        if e <= cursor {
+            continue;
+        }
+        let from = s.max(cursor);
+        out.push_str(&String::from_utf8_lossy(&bytes[cursor..from]));
+        if show {
+            out.push_str(&String::from_utf8_lossy(&bytes[from..e.min(hi)]));
+        } else if s >= cursor {
+            out.push_str(&mask_secret(&String::from_utf8_lossy(&bytes[s..e])));
+        } else {
+            // Overlaps a span already masked, or starts before the window.
+            out.push_str("***REDACTED***");
+        }
+        cursor = e.min(hi);
+        if cursor >= hi {
+            break;
+        }
+    }
+    if cursor < hi {
+        out.push_str(&String::from_utf8_lossy(&bytes[cursor..hi]));
+    }
+    if hi < le {
+        out.push('…');
+    }
+    // Control characters would corrupt terminals and annotations.
+    out.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Outcome of checking one rule's examples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleFailure {
+    pub rule_id: String,
+    pub example: String,
+    pub problem: String,
+}
+
+/// Run every rule's examples and negative examples through `engine`. Used by `ferret rules
+/// check` and by the test suite.
+pub fn check_examples(engine: &Engine) -> Vec<ExampleFailure> {
+    let mut failures = Vec::new();
+    for rule in engine.rules() {
+        if rule.examples.len() < 2 {
+            failures.push(ExampleFailure {
+                rule_id: rule.id.clone(),
+                example: String::new(),
+                problem: format!("needs at least 2 examples, has {}", rule.examples.len()),
+            });
+        }
+        if rule.negative_examples.is_empty() {
+            failures.push(ExampleFailure {
+                rule_id: rule.id.clone(),
+                example: String::new(),
+                problem: "needs at least 1 negative example".into(),
+            });
+        }
+        for ex in &rule.examples {
+            let found = engine.scan(&rule.example_path, ex.as_bytes());
+            if !found.iter().any(|f| f.rule_id == rule.id) {
+                let others: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+                failures.push(ExampleFailure {
+                    rule_id: rule.id.clone(),
+                    example: ex.clone(),
+                    problem: if others.is_empty() {
+                        "example produced no finding".into()
+                    } else {
+                        format!("example found only by {}", others.join(", "))
+                    },
+                });
+            }
+        }
+        for ex in &rule.negative_examples {
+            let found = engine.scan(&rule.example_path, ex.as_bytes());
+            if found.iter().any(|f| f.rule_id == rule.id) {
+                failures.push(ExampleFailure {
+                    rule_id: rule.id.clone(),
+                    example: ex.clone(),
+                    problem: "negative example produced a finding".into(),
+                });
+            }
+        }
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(extra: &str) -> Engine {
+        let mut set = RuleSet::default();
+        set.add_file_text("t", extra).unwrap();
+        Engine::new(set, EngineOptions::default())
+    }
+
+    const RULES: &str = r#"
+[[rules]]
+id = "demo-token"
+name = "Demo token"
+description = "d"
+keywords = ["demo_"]
+regex = '''\b(?P<secret>demo_[a-z0-9]{8})\b'''
+severity = "high"
+confidence = "high"
+tags = ["NHI2"]
+
+[[rules]]
+id = "generic-password"
+name = "Password"
+description = "d"
+keywords = ["password"]
+regex = '''(?i)password\s*=\s*(?P<secret>[^\s]{6,})'''
+severity = "medium"
+confidence = "low"
+generic = true
+entropy = 2.0
+
+[[rules]]
+id = "ident"
+name = "Ident"
+description = "d"
+keywords = ["key_"]
+regex = '''(?P<secret>key_[a-z]{6})'''
+severity = "low"
+confidence = "high"
+identity_near = '''user=(?P<identity>\w+)'''
+"#;
+
+    #[test]
+    fn finds_positions_in_code_points() {
+        let e = engine(RULES);
+        let f = e.scan("a.txt", "héllo\n  ééx demo_abcd1234 end".as_bytes());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location.line, 2);
+        assert_eq!(f[0].location.column, 7);
+        assert_eq!(f[0].location.end_column, 7 + 13);
+        assert!(!f[0].redacted.contains("demo_abcd1234"));
+        assert!(f[0].secret.is_none());
+    }
+
+    #[test]
+    fn prefilter_is_case_insensitive_and_rules_need_keywords() {
+        let e = engine(RULES);
+        assert!(e.scan("a", b"nothing here").is_empty());
+        let f = e.scan("a", b"PASSWORD = Zq8#kP2m");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule_id, "generic-password");
+    }
+
+    #[test]
+    fn placeholders_entropy_and_suppression() {
+        let e = engine(RULES);
+        assert!(e.scan("a", b"password = changeme123").is_empty());
+        assert!(e.scan("a", b"password = ${DB_PASSWORD}").is_empty());
+        assert!(e.scan("a", b"password = aaaaaaaa").is_empty());
+        assert!(e
+            .scan("a", b"x demo_abcd1234 # ferret:allow")
+            .is_empty());
+    }
+
+    #[test]
+    fn overlapping_matches_keep_the_specific_rule() {
+        let e = engine(RULES);
+        let f = e.scan("a", b"password = demo_abcd1234");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule_id, "demo-token");
+    }
+
+    #[test]
+    fn identity_near_picks_closest() {
+        let e = engine(RULES);
+        let f = e.scan("a", b"user=far\n\nuser=near\nkey_abcdef\n");
+        assert_eq!(f[0].identity.as_deref(), Some("near"));
+    }
+
+    #[test]
+    fn excerpt_masks_every_secret_on_the_line() {
+        let e = engine(RULES);
+        let f = e.scan("a", b"demo_abcd1234 demo_zzzz9999");
+        assert_eq!(f.len(), 2);
+        for x in &f {
+            assert!(!x.redacted.contains("abcd1234"), "{}", x.redacted);
+            assert!(!x.redacted.contains("zzzz9999"), "{}", x.redacted);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_and_long_lines_are_fine() {
+        let e = engine(RULES);
+        let mut data = vec![0xffu8, 0xfe, b' '];
+        data.extend(std::iter::repeat_n(b'a', 100_000));
+        data.extend(b" demo_abcd1234 ");
+        data.extend(std::iter::repeat_n(b'b', 100_000));
+        let f = e.scan("a", &data);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].redacted.chars().count() < 300);
+    }
+
+    #[test]
+    fn entropy_of_uniform_bytes() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,429 @@
+//! The one `Finding` type every detector produces and every report consumes.
+//!
+//! Findings are built through [`FindingBuilder`] so that fingerprints, tags and ordering are computed
+//! in one place. Nothing here knows about rules, files or output formats.
+
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// What kind of exposure a finding describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A credential written into content.
+    Secret,
+    /// A privilege granted to a non-human identity by configuration.
+    Grant,
+    /// A programme claim that the evidence contradicts.
+    Gap,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Secret => "secret",
+            Kind::Grant => "grant",
+            Kind::Gap => "gap",
+        })
+    }
+}
+
+/// Severity, ordered from least to most severe so that `>=` means "at least as bad".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the detector is that the finding is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Confidence> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Some(Confidence::Low),
+            "medium" => Some(Confidence::Medium),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A span in a file. Lines and columns are 1-based; columns count Unicode code points;
+/// `end_column` points one past the last character (SARIF convention).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// Path relative to the scan root, `/`-separated.
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// Where in git history a finding comes from. Absent for working-tree scans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Provenance {
+    /// The commit that introduced the content at this location (or, in a range scan, the commit
+    /// in the range that added it).
+    pub commit: String,
+    pub author: String,
+    /// RFC 3339 date of `commit`.
+    pub date: String,
+    /// Whether the secret is still reachable at HEAD.
+    pub in_head: bool,
+    /// The commit that removed it from the branch HEAD points at, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<String>,
+    /// Earliest commit date at which this secret (by fingerprint) appears anywhere.
+    pub first_seen: String,
+    /// Latest commit date at which this secret appears anywhere.
+    pub last_seen: String,
+    /// Number of commits whose trees contain the secret's blob at an introducing change.
+    pub commits: u32,
+    /// Days from first introduction to removal, or to the scan date when still present.
+    pub lifetime_days: u32,
+}
+
+/// One finding. Build it with [`FindingBuilder`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Human-readable title of the rule or check.
+    pub title: String,
+    /// A sentence about this occurrence.
+    pub message: String,
+    #[serde(flatten)]
+    pub location: Location,
+    /// Other places the same content occurs (e.g. the same secret in several files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_locations: Vec<Location>,
+    /// The non-human identity concerned, when derivable (key id, role ARN, service account…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The offending line with the secret masked (or unmasked with `--show-secrets`).
+    pub redacted: String,
+    /// OWASP NHI Top 10 and NIST CSF 2.0 ids.
+    pub tags: Vec<String>,
+    /// Content-based fingerprint: survives line moves, renames and squash merges.
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+    /// The raw secret: only filled with `--show-secrets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Never serialised: SHA-256 of the raw secret, for matching claims ledgers in memory.
+    #[serde(skip)]
+    pub secret_sha256: Option<String>,
+}
+
+impl Finding {
+    /// Deterministic report order: path, position, rule.
+    pub fn order(&self, other: &Finding) -> Ordering {
+        self.location
+            .cmp(&other.location)
+            .then_with(|| self.rule_id.cmp(&other.rule_id))
+            .then_with(|| self.fingerprint.cmp(&other.fingerprint))
+    }
+
+    /// Which NHI Top 10 ids the finding carries.
+    pub fn nhi_tags(&self) -> impl Iterator<Item = &str> {
+        self.tags
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.starts_with("NHI"))
+    }
+}
+
+/// The default framework tags added to every finding of a kind (NIST CSF 2.0).
+pub fn csf_tags(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        // Secrets are an identity-management (PR.AA-01) and data-protection (PR.DS-01) failure.
+        Kind::Secret => &["CSF:PR.AA-01", "CSF:PR.DS-01"],
+        // Grants: access permissions and least privilege (PR.AA-05).
+        Kind::Grant => &["CSF:PR.AA-05"],
+        // Gap: organisational outcomes vs reporting (GV.OC-01) and oversight (GV.OV-01).
+        Kind::Gap => &["CSF:GV.OC-01", "CSF:GV.OV-01"],
+    }
+}
+
+/// Incremental construction of a [`Finding`].
+pub struct FindingBuilder {
+    finding: Finding,
+    fingerprint_material: Vec<u8>,
+}
+
+impl FindingBuilder {
+    pub fn new(rule_id: &str, kind: Kind, title: &str, location: Location) -> Self {
+        FindingBuilder {
+            finding: Finding {
+                rule_id: rule_id.to_string(),
+                kind,
+                severity: Severity::Medium,
+                confidence: Confidence::Medium,
+                title: title.to_string(),
+                message: title.to_string(),
+                location,
+                other_locations: Vec::new(),
+                identity: None,
+                redacted: String::new(),
+                tags: Vec::new(),
+                fingerprint: String::new(),
+                provenance: None,
+                secret: None,
+                secret_sha256: None,
+            },
+            fingerprint_material: Vec::new(),
+        }
+    }
+
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.finding.severity = s;
+        self
+    }
+    pub fn confidence(mut self, c: Confidence) -> Self {
+        self.finding.confidence = c;
+        self
+    }
+    pub fn message(mut self, m: impl Into<String>) -> Self {
+        self.finding.message = m.into();
+        self
+    }
+    pub fn identity(mut self, i: Option<String>) -> Self {
+        self.finding.identity = i;
+        self
+    }
+    pub fn redacted(mut self, r: impl Into<String>) -> Self {
+        self.finding.redacted = r.into();
+        self
+    }
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for t in tags {
+            let t = t.as_ref();
+            if !self.finding.tags.iter().any(|x| x == t) {
+                self.finding.tags.push(t.to_string());
+            }
+        }
+        self
+    }
+
+    /// The secret value: fingerprinted (never stored) unless `show` asks to keep it.
+    pub fn secret(mut self, raw: &[u8], show: bool) -> Self {
+        self.fingerprint_material = raw.to_vec();
+        self.finding.secret_sha256 = Some(sha256_hex(raw));
+        if show {
+            self.finding.secret = Some(String::from_utf8_lossy(raw).into_owned());
+        }
+        self
+    }
+
+    /// Content that identifies a grant finding independently of its line (e.g. the identity
+    /// and the offending value). Grants have no secret; this feeds their fingerprint.
+    pub fn fingerprint_material(mut self, material: impl AsRef<[u8]>) -> Self {
+        self.fingerprint_material = material.as_ref().to_vec();
+        self
+    }
+
+    pub fn provenance(mut self, p: Option<Provenance>) -> Self {
+        self.finding.provenance = p;
+        self
+    }
+
+    pub fn build(mut self) -> Finding {
+        let csf = csf_tags(self.finding.kind);
+        self = self.tags(csf.iter());
+        self.finding.fingerprint = fingerprint(
+            &self.finding.rule_id,
+            self.finding.kind,
+            &self.finding.location.path,
+            &self.fingerprint_material,
+        );
+        self.finding
+    }
+}
+
+/// Fingerprint scheme v1 (documented in docs/json-output.md):
+///
+/// * secrets: `blake3-keyed(K, "secret\0" rule_id "\0" secret)` — the path is deliberately left
+///   out so the fingerprint survives renames and moves, and one secret in many files is one secret;
+/// * grants: `blake3-keyed(K, "grant\0" rule_id "\0" path "\0" material)`.
+///
+/// K is a fixed 32-byte domain key. The result is truncated to 128 bits (32 hex chars). Short
+/// secrets remain guessable by anyone who knows the scheme, which is why `secret_sha256` style
+/// hashes are never written to output; see docs for the salt option.
+pub fn fingerprint(rule_id: &str, kind: Kind, path: &str, material: &[u8]) -> String {
+    let key = fingerprint_key();
+    let mut h = blake3::Hasher::new_keyed(&key);
+    h.update(kind.to_string().as_bytes());
+    h.update(b"\0");
+    h.update(rule_id.as_bytes());
+    h.update(b"\0");
+    if kind != Kind::Secret {
+        h.update(path.as_bytes());
+        h.update(b"\0");
+    }
+    h.update(material);
+    let out = h.finalize();
+    out.to_hex()[..32].to_string()
+}
+
+fn fingerprint_key() -> [u8; 32] {
+    // A user-chosen salt (FERRET_FINGERPRINT_SALT) makes fingerprints unlinkable across
+    // organisations and defeats precomputed guesses of short secrets.
+    let salt = std::env::var("FERRET_FINGERPRINT_SALT").unwrap_or_default();
+    blake3::derive_key(
+        "ferret 2026 finding fingerprint v1",
+        format!("salt:{salt}").as_bytes(),
+    )
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Mask a secret for display: keep a short prefix only when the secret is long enough that the
+/// prefix gives nothing away (provider prefixes such as `ghp_` are public knowledge).
+pub fn mask_secret(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let keep = match chars.len() {
+        0..=11 => 0,
+        12..=23 => 3,
+        _ => 6,
+    };
+    let prefix: String = chars[..keep].iter().collect();
+    format!("{prefix}***REDACTED***")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(path: &str, line: u32) -> Location {
+        Location {
+            path: path.into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 5,
+        }
+    }
+
+    #[test]
+    fn secret_fingerprint_ignores_path_and_line() {
+        let a = FindingBuilder::new("r", Kind::Secret, "t", loc("a.txt", 1))
+            .secret(b"s3cr3tvalue", false)
+            .build();
+        let b = FindingBuilder::new("r", Kind::Secret, "t", loc("dir/b.txt", 40))
+            .secret(b"s3cr3tvalue", false)
+            .build();
+        assert_eq!(a.fingerprint, b.fingerprint);
+        let c = FindingBuilder::new("r", Kind::Secret, "t", loc("a.txt", 1))
+            .secret(b"other", false)
+            .build();
+        assert_ne!(a.fingerprint, c.fingerprint);
+        assert_eq!(a.fingerprint.len(), 32);
+        assert!(!a.fingerprint.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn grant_fingerprint_depends_on_path() {
+        let a = FindingBuilder::new("g", Kind::Grant, "t", loc("a.yml", 1))
+            .fingerprint_material("x")
+            .build();
+        let b = FindingBuilder::new("g", Kind::Grant, "t", loc("b.yml", 1))
+            .fingerprint_material("x")
+            .build();
+        assert_ne!(a.fingerprint, b.fingerprint);
+    }
+
+    #[test]
+    fn masking_never_reveals_short_secrets() {
+        assert_eq!(mask_secret("hunter2"), "***REDACTED***");
+        assert_eq!(mask_secret("abcdefghijklmnop"), "abc***REDACTED***");
+        assert!(mask_secret("ghp_0123456789abcdefghijklmnopqrstuvwxyz").starts_with("ghp_01***"));
+    }
+
+    #[test]
+    fn build_adds_csf_tags_once() {
+        let f = FindingBuilder::new("r", Kind::Secret, "t", loc("a", 1))
+            .tags(["NHI2", "CSF:PR.AA-01"])
+            .build();
+        assert_eq!(f.tags.iter().filter(|t| *t == "CSF:PR.AA-01").count(), 1);
+        assert!(f.tags.contains(&"NHI2".to_string()));
+    }
+}

@@ -1,0 +1,14 @@
+//! ferret: measures the real exposure of non-human identities (leaked secrets, over-broad
+//! grants) in a codebase and holds it against what a security programme claims.
+//!
+//! Dependencies point down: `cli → app → {source, detect, report} → {rules, findings}`.
+//! Nothing below `app` prints or exits.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod findings;
+pub mod report;
+pub mod rules;
+pub mod source;

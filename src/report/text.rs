@@ -1,0 +1,147 @@
+//! Readable text for people: findings grouped by file, then a summary. Colour only when asked
+//! (the caller decides: a TTY and no NO_COLOR).
+
+use super::{human_bytes, Report};
+use crate::findings::Severity;
+use std::fmt::Write;
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, sev: Severity) -> String {
+        let label = format!("{:<8}", sev.as_str());
+        let code = match sev {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &label)
+    }
+}
+
+pub fn render(report: &Report<'_>, color: bool) -> String {
+    let st = Style { on: color };
+    let mut out = String::new();
+    let mut current_path: Option<&str> = None;
+    for f in report.findings {
+        if current_path != Some(f.location.path.as_str()) {
+            if current_path.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", st.paint("1;4", &f.location.path));
+            current_path = Some(&f.location.path);
+        }
+        let _ = writeln!(
+            out,
+            "  {:>5}:{:<3} {} {}  {}",
+            f.location.line,
+            f.location.column,
+            st.severity(f.severity),
+            st.paint("1", &f.rule_id),
+            f.message
+        );
+        if !f.redacted.is_empty() {
+            let _ = writeln!(out, "        {}", st.paint("2", &f.redacted));
+        }
+        if let Some(p) = &f.provenance {
+            let state = if p.in_head {
+                "still at HEAD".to_string()
+            } else {
+                match &p.removed_in {
+                    Some(c) => format!("removed in {}", short(c)),
+                    None => "only in history".to_string(),
+                }
+            };
+            let _ = writeln!(
+                out,
+                "        commit {} by {} on {} · {state} · exposed {} days",
+                short(&p.commit),
+                p.author,
+                p.date.get(..10).unwrap_or(&p.date),
+                p.lifetime_days
+            );
+        }
+        for o in &f.other_locations {
+            let _ = writeln!(out, "        also at {}:{}", o.path, o.line);
+        }
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+    }
+    summary(report, &st, &mut out);
+    out
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..10).unwrap_or(commit)
+}
+
+fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
+    let s = report.summary;
+    let n = report.findings.len();
+    let counts = report.counts_by_severity();
+    let mut parts = Vec::new();
+    for sev in Severity::ALL {
+        if let Some(c) = counts.get(&sev) {
+            parts.push(format!("{c} {sev}"));
+        }
+    }
+    let head = if n == 0 {
+        st.paint("32", "No findings")
+    } else {
+        st.paint(
+            "1",
+            &format!("{n} finding{}", if n == 1 { "" } else { "s" }),
+        )
+    };
+    let _ = write!(out, "{head}");
+    if !parts.is_empty() {
+        let _ = write!(out, " ({})", parts.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        " in {}: {} files, {} scanned in {:.2}s",
+        report.scope,
+        s.files_scanned,
+        human_bytes(s.bytes_scanned),
+        report.elapsed_secs
+    );
+    if s.skipped_total() > 0 {
+        let detail: Vec<String> = s
+            .skipped
+            .iter()
+            .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
+            .collect();
+        let _ = writeln!(out, "Skipped: {}", detail.join(", "));
+        for sk in s.skipped_files.iter().filter(|x| x.reason.is_problem()).take(20) {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                st.paint("33", "warning:"),
+                if sk.path.is_empty() { "(walk)" } else { &sk.path },
+                sk.detail
+            );
+        }
+    }
+    for w in &s.warnings {
+        let _ = writeln!(out, "{} {w}", st.paint("33", "warning:"));
+    }
+    if report.secrets_shown && n > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.paint("33", "note: raw secrets are shown (--show-secrets)")
+        );
+    }
+}

@@ -1,0 +1,374 @@
+//! Secret rules as data: the TOML model, loading (built-in and user files) and linting.
+//!
+//! The format is documented in `docs/rules.md`. Nothing here scans content; `detect` compiles a
+//! [`RuleSet`] into an engine.
+
+use crate::findings::{Confidence, Severity};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// A rule as written in a rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub regex: String,
+    pub severity: String,
+    pub confidence: String,
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    #[serde(default)]
+    pub generic: bool,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub identity_near: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    #[serde(default)]
+    pub example_path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// A validated rule, ready to compile into the engine.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub regex: regex::bytes::Regex,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub entropy: Option<f64>,
+    pub generic: bool,
+    pub paths: Vec<regex::Regex>,
+    pub identity: Option<String>,
+    pub identity_near: Option<regex::bytes::Regex>,
+    pub tags: Vec<String>,
+    pub references: Vec<String>,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+    pub example_path: String,
+    /// Which file the rule came from (`builtin:cloud.toml` or a user path).
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn applies_to_path(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.iter().any(|p| p.is_match(path))
+    }
+}
+
+/// A problem with a rule file or rule, naming where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleError {
+    pub origin: String,
+    pub rule_id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule_id {
+            Some(id) => write!(f, "{}: rule {id}: {}", self.origin, self.message),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// An ordered set of rules with unique ids.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+/// Regex size limits: generous for real rules, bounded so a hostile user rule file cannot make
+/// compilation take unbounded memory.
+const REGEX_SIZE_LIMIT: usize = 16 << 20;
+
+const NHI_IDS: &[&str] = &[
+    "NHI1", "NHI2", "NHI3", "NHI4", "NHI5", "NHI6", "NHI7", "NHI8", "NHI9", "NHI10",
+];
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn builtin() -> Result<RuleSet, Vec<RuleError>> {
+        let mut set = RuleSet::default();
+        let mut errors = Vec::new();
+        for (name, text) in BUILTIN_RULE_FILES {
+            if let Err(mut e) = set.add_file_text(&format!("builtin:{name}"), text) {
+                errors.append(&mut e);
+            }
+        }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Parse and validate one rule file's text, appending its rules. All problems are returned,
+    /// not just the first; valid rules of the file are still added.
+    pub fn add_file_text(&mut self, origin: &str, text: &str) -> Result<(), Vec<RuleError>> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            vec![RuleError {
+                origin: origin.to_string(),
+                rule_id: None,
+                message: format!("invalid TOML: {}", e.to_string().trim()),
+            }]
+        })?;
+        let mut errors = Vec::new();
+        let mut seen: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
+        for spec in file.rules {
+            match compile_rule(origin, spec) {
+                Ok(rule) => {
+                    if !seen.insert(rule.id.clone()) {
+                        errors.push(RuleError {
+                            origin: origin.to_string(),
+                            rule_id: Some(rule.id.clone()),
+                            message: "duplicate rule id".into(),
+                        });
+                    } else {
+                        self.rules.push(rule);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn add_file(&mut self, path: &Path) -> Result<(), Vec<RuleError>> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![RuleError {
+                origin: origin.clone(),
+                rule_id: None,
+                message: format!("cannot read rule file: {e}"),
+            }]
+        })?;
+        self.add_file_text(&origin, &text)
+    }
+
+    /// Drop rules by id; returns the ids that matched nothing (so callers can warn).
+    pub fn disable(&mut self, ids: &[String]) -> Vec<String> {
+        let unknown = ids
+            .iter()
+            .filter(|id| !self.rules.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        self.rules.retain(|r| !ids.contains(&r.id));
+        unknown
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    let err = |m: String| RuleError {
+        origin: origin.to_string(),
+        rule_id: Some(spec.id.clone()),
+        message: m,
+    };
+    if spec.id.is_empty()
+        || !spec
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || spec.id.starts_with('-')
+        || spec.id.ends_with('-')
+    {
+        return Err(err("id must be non-empty kebab-case ([a-z0-9-])".into()));
+    }
+    if spec.name.trim().is_empty() || spec.description.trim().is_empty() {
+        return Err(err("name and description must not be empty".into()));
+    }
+    let severity = Severity::parse(&spec.severity)
+        .ok_or_else(|| err(format!("unknown severity {:?}", spec.severity)))?;
+    let confidence = Confidence::parse(&spec.confidence)
+        .ok_or_else(|| err(format!("unknown confidence {:?}", spec.confidence)))?;
+    if spec.keywords.is_empty() && spec.paths.is_empty() {
+        return Err(err(
+            "a rule needs keywords (or paths) so it does not run on every file".into(),
+        ));
+    }
+    for k in &spec.keywords {
+        if k.is_empty() || k.to_ascii_lowercase() != *k {
+            return Err(err(format!("keyword {k:?} must be a non-empty lower-case literal")));
+        }
+    }
+    let regex = regex::bytes::RegexBuilder::new(&spec.regex)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| err(format!("invalid regex: {e}")))?;
+    if !regex.capture_names().any(|n| n == Some("secret")) {
+        return Err(err("regex must have a named group `secret`".into()));
+    }
+    let paths = spec
+        .paths
+        .iter()
+        .map(|p| regex::Regex::new(p).map_err(|e| err(format!("invalid path regex {p:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let identity_near = match &spec.identity_near {
+        Some(p) => Some(
+            regex::bytes::RegexBuilder::new(p)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| err(format!("invalid identity_near regex: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(t) = &spec.identity {
+        for name in template_fields(t) {
+            if name == "secret" {
+                return Err(err("identity must not expose the secret group".into()));
+            }
+            if !regex.capture_names().any(|n| n == Some(name)) {
+                return Err(err(format!("identity names unknown group {{{name}}}")));
+            }
+        }
+    }
+    if let Some(e) = spec.entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(err("entropy must be between 0 and 8 bits per byte".into()));
+        }
+    }
+    for t in &spec.tags {
+        if !NHI_IDS.contains(&t.as_str()) && !t.starts_with("CSF:") {
+            return Err(err(format!(
+                "tag {t:?} is neither an OWASP NHI id (NHI1..NHI10) nor CSF:…"
+            )));
+        }
+    }
+    Ok(Rule {
+        id: spec.id,
+        name: spec.name,
+        description: spec.description,
+        keywords: spec.keywords,
+        regex,
+        severity,
+        confidence,
+        entropy: spec.entropy,
+        generic: spec.generic,
+        paths,
+        identity: spec.identity,
+        identity_near,
+        tags: spec.tags,
+        references: spec.references,
+        examples: spec.examples,
+        negative_examples: spec.negative_examples,
+        example_path: spec
+            .example_path
+            .unwrap_or_else(|| "example.txt".to_string()),
+        origin: origin.to_string(),
+    })
+}
+
+/// The `{name}` placeholders of an identity template.
+pub fn template_fields(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                out.push(&after[..end]);
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[rules]]
+id = "demo-token"
+name = "Demo token"
+description = "A demo token."
+keywords = ["demo_"]
+regex = '''(?P<secret>demo_[a-z0-9]{8})'''
+severity = "high"
+confidence = "high"
+tags = ["NHI2"]
+examples = ["x = demo_abcdef12", "demo_12345678"]
+negative_examples = ["demo_short"]
+"#;
+
+    #[test]
+    fn loads_valid_rule() {
+        let mut set = RuleSet::default();
+        set.add_file_text("t", GOOD).unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn rejects_duplicate_ids_and_missing_secret_group() {
+        let mut set = RuleSet::default();
+        set.add_file_text("a", GOOD).unwrap();
+        let errs = set.add_file_text("b", GOOD).unwrap_err();
+        assert!(errs[0].message.contains("duplicate"));
+        let bad = GOOD.replace("(?P<secret>", "(");
+        let errs = RuleSet::default().add_file_text("c", &bad).unwrap_err();
+        assert!(errs[0].message.contains("secret"), "{errs:?}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_bad_keywords() {
+        let bad = GOOD.replace("severity = \"high\"", "severity = \"high\"\nsevirity = 1");
+        let errs = RuleSet::default().add_file_text("c", &bad).unwrap_err();
+        assert!(errs[0].message.contains("invalid TOML"), "{errs:?}");
+        let bad = GOOD.replace("[\"demo_\"]", "[\"DEMO_\"]");
+        let errs = RuleSet::default().add_file_text("c", &bad).unwrap_err();
+        assert!(errs[0].message.contains("lower-case"));
+    }
+
+    #[test]
+    fn identity_may_not_expose_secret() {
+        let bad = GOOD.replace("tags =", "identity = \"{secret}\"\ntags =");
+        let errs = RuleSet::default().add_file_text("c", &bad).unwrap_err();
+        assert!(errs[0].message.contains("identity"));
+    }
+
+    #[test]
+    fn template_fields_are_parsed() {
+        assert_eq!(template_fields("{user}@{host}"), vec!["user", "host"]);
+        assert!(template_fields("plain").is_empty());
+    }
+}

@@ -1,0 +1,202 @@
+//! The working-tree source: a parallel, gitignore-aware walk that includes hidden files
+//! (`.env`, `.npmrc`, `.github/`) but never enters `.git/`.
+
+use super::{scan_guarded, ContentScanner, FindingSink, ScanStats, SkipReason};
+use crate::findings::Finding;
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Options of a working-tree walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub roots: Vec<PathBuf>,
+    /// Gitignore-style globs to leave out (config `scan.exclude`, `--exclude`).
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    /// 0 = one per core.
+    pub threads: usize,
+    /// Honour .gitignore / .ignore / .ferretignore files.
+    pub respect_ignore_files: bool,
+}
+
+/// How a walked path is shown in reports: relative to the single directory root, otherwise as
+/// given; always `/`-separated and without a leading `./`.
+pub fn display_path(roots: &[PathBuf], path: &Path) -> String {
+    let rel = if roots.len() == 1 && roots[0].is_dir() {
+        path.strip_prefix(&roots[0]).unwrap_or(path)
+    } else {
+        path
+    };
+    normalise(rel)
+}
+
+pub fn normalise(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s.to_string()
+}
+
+/// Walk the roots in parallel and scan every regular text file.
+pub fn scan_tree(
+    opts: &WalkOptions,
+    scanner: &dyn ContentScanner,
+    stats: &ScanStats,
+    progress: &(dyn Fn() + Sync),
+) -> anyhow::Result<Vec<Finding>> {
+    let first = opts
+        .roots
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no path to scan"))?;
+    for r in &opts.roots {
+        if std::fs::symlink_metadata(r).is_err() {
+            anyhow::bail!("{}: no such file or directory", r.display());
+        }
+    }
+    let mut builder = WalkBuilder::new(first);
+    for r in &opts.roots[1..] {
+        builder.add(r);
+    }
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .git_ignore(opts.respect_ignore_files)
+        .git_global(false)
+        .git_exclude(opts.respect_ignore_files)
+        .ignore(opts.respect_ignore_files)
+        .parents(opts.respect_ignore_files)
+        // .gitignore applies even outside a git repository (e.g. an exported tarball).
+        .require_git(false)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    if opts.respect_ignore_files {
+        builder.add_custom_ignore_filename(".ferretignore");
+    }
+    if !opts.exclude.is_empty() {
+        let base = if first.is_dir() {
+            first.clone()
+        } else {
+            first.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let mut ob = OverrideBuilder::new(base);
+        for g in &opts.exclude {
+            ob.add(&format!("!{g}"))
+                .map_err(|e| anyhow::anyhow!("exclude pattern {g:?}: {e}"))?;
+        }
+        builder.overrides(ob.build()?);
+    }
+    let sink = FindingSink::default();
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let shown = display_path(&opts.roots, path);
+                    let Some(ft) = entry.file_type() else {
+                        return WalkState::Continue;
+                    };
+                    if ft.is_dir() {
+                        return WalkState::Continue;
+                    }
+                    if ft.is_symlink() {
+                        stats.skip(&shown, SkipReason::Symlink, "symbolic link not followed");
+                        return WalkState::Continue;
+                    }
+                    if !ft.is_file() {
+                        stats.skip(
+                            &shown,
+                            SkipReason::NotRegularFile,
+                            "not a regular file (FIFO, socket or device)",
+                        );
+                        return WalkState::Continue;
+                    }
+                    if let Some(bytes) = read_bounded(path, &shown, opts.max_file_size, stats) {
+                        sink.extend(scan_guarded(scanner, &shown, &bytes, stats));
+                    }
+                    progress();
+                }
+                Err(err) => {
+                    let (path, detail) = describe_walk_error(&err);
+                    let shown = path
+                        .map(|p| display_path(&opts.roots, &p))
+                        .unwrap_or_default();
+                    stats.skip(&shown, SkipReason::WalkError, detail);
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    Ok(sink.into_sorted())
+}
+
+/// Read a file, refusing files above `max` bytes (checked on metadata and again while reading,
+/// since a file can grow between the two).
+fn read_bounded(path: &Path, shown: &str, max: u64, stats: &ScanStats) -> Option<Vec<u8>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            stats.skip(shown, SkipReason::Unreadable, format!("cannot open: {e}"));
+            return None;
+        }
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > max {
+        stats.skip(
+            shown,
+            SkipReason::TooLarge,
+            format!("{len} bytes is over the {max}-byte limit (--max-file-size)"),
+        );
+        return None;
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    match file.take(max + 1).read_to_end(&mut buf) {
+        Ok(_) if buf.len() as u64 > max => {
+            stats.skip(
+                shown,
+                SkipReason::TooLarge,
+                format!("grew over the {max}-byte limit while being read"),
+            );
+            None
+        }
+        Ok(_) => Some(buf),
+        Err(e) => {
+            stats.skip(shown, SkipReason::Unreadable, format!("cannot read: {e}"));
+            None
+        }
+    }
+}
+
+fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => (Some(path.clone()), err.to_string()),
+        ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::WithLineNumber { err, .. } => describe_walk_error(err),
+        ignore::Error::Loop { child, ancestor } => (
+            Some(child.clone()),
+            format!("symbolic link loop back to {}", ancestor.display()),
+        ),
+        other => (None, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_are_relative_and_slashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = vec![dir.path().to_path_buf()];
+        let p = dir.path().join("a").join("b.txt");
+        assert_eq!(display_path(&roots, &p), "a/b.txt");
+        assert_eq!(normalise(Path::new("./x/./y")), "x/./y");
+        assert_eq!(
+            display_path(&[PathBuf::from("f.env")], Path::new("./f.env")),
+            "f.env"
+        );
+    }
+}
