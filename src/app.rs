@@ -20,7 +20,9 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
-        Command::Rules(RulesCommand::List { format, rule_files }) => rules_list(format, &rule_files),
+        Command::Rules(RulesCommand::List { format, rule_files }) => {
+            rules_list(format, &rule_files)
+        }
         Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
     };
     match result {
@@ -114,7 +116,11 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 
 fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let root = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let root = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(args.config.as_deref(), &root)?;
     let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
     for id in unknown {
@@ -228,14 +234,15 @@ struct Progress {
 
 impl Progress {
     fn new(out: &OutputArgs) -> Progress {
-        let interactive = std::io::stderr().is_terminal()
-            && !out.no_progress
-            && std::env::var_os("CI").is_none();
+        let interactive =
+            std::io::stderr().is_terminal() && !out.no_progress && std::env::var_os("CI").is_none();
         let bar = interactive.then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files ({elapsed})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} scanning… {pos} files ({elapsed})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b

@@ -130,7 +130,7 @@ impl Engine {
         if candidates.is_empty() {
             return Vec::new();
         }
-        self.into_findings(path, bytes, candidates)
+        self.build_findings(path, bytes, candidates)
     }
 
     fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
@@ -208,7 +208,7 @@ impl Engine {
         Some(out)
     }
 
-    fn into_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
+    fn build_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
         let mask_spans: Vec<(usize, usize)> = cands
             .iter()
@@ -274,7 +274,7 @@ impl Engine {
                 c.rule,
             )
         };
-        cands.sort_by(|a, b| rank(a).cmp(&rank(b)));
+        cands.sort_by_key(rank);
         let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
         for c in cands {
             let overlaps = kept
@@ -371,10 +371,40 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         return true;
     }
     const EXACT: &[&str] = &[
-        "password", "passwd", "pass", "secret", "token", "null", "none", "nil", "true", "false",
-        "undefined", "empty", "test", "testing", "admin", "root", "default", "string", "value",
-        "key", "apikey", "api_key", "required", "optional", "unset", "n/a", "tbd", "hidden",
-        "masked", "private", "password1", "password123", "secret123", "letmein",
+        "password",
+        "passwd",
+        "pass",
+        "secret",
+        "token",
+        "null",
+        "none",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "empty",
+        "test",
+        "testing",
+        "admin",
+        "root",
+        "default",
+        "string",
+        "value",
+        "key",
+        "apikey",
+        "api_key",
+        "required",
+        "optional",
+        "unset",
+        "n/a",
+        "tbd",
+        "hidden",
+        "masked",
+        "private",
+        "password1",
+        "password123",
+        "secret123",
+        "letmein",
     ];
     if EXACT.contains(&v) {
         return true;
@@ -665,9 +695,7 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert!(e.scan("a", b"password = changeme123").is_empty());
         assert!(e.scan("a", b"password = ${DB_PASSWORD}").is_empty());
         assert!(e.scan("a", b"password = aaaaaaaa").is_empty());
-        assert!(e
-            .scan("a", b"x demo_abcd1234 # ferret:allow")
-            .is_empty());
+        assert!(e.scan("a", b"x demo_abcd1234 # ferret:allow").is_empty());
     }
 
     #[test]

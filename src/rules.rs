@@ -225,7 +225,9 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     }
     for k in &spec.keywords {
         if k.is_empty() || k.to_ascii_lowercase() != *k {
-            return Err(err(format!("keyword {k:?} must be a non-empty lower-case literal")));
+            return Err(err(format!(
+                "keyword {k:?} must be a non-empty lower-case literal"
+            )));
         }
     }
     let regex = regex::bytes::RegexBuilder::new(&spec.regex)

@@ -124,12 +124,21 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
             .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
             .collect();
         let _ = writeln!(out, "Skipped: {}", detail.join(", "));
-        for sk in s.skipped_files.iter().filter(|x| x.reason.is_problem()).take(20) {
+        for sk in s
+            .skipped_files
+            .iter()
+            .filter(|x| x.reason.is_problem())
+            .take(20)
+        {
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
                 st.paint("33", "warning:"),
-                if sk.path.is_empty() { "(walk)" } else { &sk.path },
+                if sk.path.is_empty() {
+                    "(walk)"
+                } else {
+                    &sk.path
+                },
                 sk.detail
             );
         }

@@ -89,7 +89,8 @@ pub struct ScanStats {
 impl ScanStats {
     pub fn scanned(&self, bytes: usize) {
         self.files_scanned.fetch_add(1, Ordering::Relaxed);
-        self.bytes_scanned.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.bytes_scanned
+            .fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     pub fn skip(&self, path: &str, reason: SkipReason, detail: impl Into<String>) {
@@ -188,7 +189,10 @@ impl FindingSink {
     }
 
     pub fn into_sorted(self) -> Vec<Finding> {
-        let mut v = self.findings.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut v = self
+            .findings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
         v.sort_by(|a, b| a.order(b));
         v
     }
