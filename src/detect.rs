@@ -934,6 +934,7 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert!(names_test_value(b"SAMPLE="));
         assert!(!names_test_value(b"const KEY_RSA: &str = \""));
         assert!(!names_test_value(b"latest_token = "));
+        assert!(!names_test_value(b"machine api.example.com login ops@example.org password "));
         let e = engine(RULES);
         let f = e.scan("src/a.rs", b"let fake_token = \"demo_abcd1234\";");
         assert!(f[0].tags.iter().any(|t| t == TEST_CONTEXT_TAG));
