@@ -2,15 +2,15 @@
 //! `main`) that prints.
 
 use crate::cli::{Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs};
-use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
+use crate::config::{Config, DEFAULT_FILE_TIMEOUT_SECS, DEFAULT_MAX_FILE_SIZE};
 use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, ContentScanner, ScanStats, SkipReason};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Exit codes (docs/cli.md).
 pub const EXIT_CLEAN: i32 = 0;
@@ -28,7 +28,10 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ferret: error: {e:#}");
+            // Messages can span lines (one per rule problem); each line is made printable.
+            let text = format!("{e:#}");
+            let lines: Vec<_> = text.lines().map(crate::report::printable).collect();
+            eprintln!("ferret: error: {}", lines.join("\n"));
             EXIT_ERROR
         }
     }
@@ -37,11 +40,26 @@ pub fn run(cli: Cli) -> i32 {
 /// The secret engine (and, as they are added, other detectors) over one file's content.
 pub struct Detectors {
     pub engine: Engine,
+    /// Time budget per file (`--file-timeout`); `None` for no limit.
+    pub file_budget: Option<Duration>,
 }
 
 impl ContentScanner for Detectors {
-    fn scan_content(&self, path: &str, bytes: &[u8], _stats: &ScanStats) -> Vec<Finding> {
-        self.engine.scan(path, bytes)
+    fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let deadline = self.file_budget.map(|b| Instant::now() + b);
+        let scan = self.engine.scan_until(path, bytes, deadline);
+        if scan.timed_out {
+            stats.skip(
+                path,
+                SkipReason::Timeout,
+                format!(
+                    "scan stopped after {:.1}s (--file-timeout); the {} finding(s) up to then are reported",
+                    self.file_budget.unwrap_or_default().as_secs_f64(),
+                    scan.findings.len()
+                ),
+            );
+        }
+        scan.findings
     }
 }
 
@@ -134,7 +152,14 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
             allow_secrets: config.allow_secret_regexes(),
         },
     );
-    let detectors = Detectors { engine };
+    let budget = args
+        .file_timeout
+        .or(config.scan.file_timeout)
+        .unwrap_or(DEFAULT_FILE_TIMEOUT_SECS);
+    let detectors = Detectors {
+        engine,
+        file_budget: (budget > 0.0).then(|| Duration::from_secs_f64(budget)),
+    };
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
     let opts = fsrc::WalkOptions {

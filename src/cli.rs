@@ -105,6 +105,10 @@ pub struct ScanArgs {
     /// Skip files larger than this (e.g. 10M, 512K). Default 10M.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Stop scanning a file after this long and report it as `timeout` (e.g. 10s, 500ms, 2m;
+    /// 0 = no limit). Default 10s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
+    pub file_timeout: Option<f64>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -156,9 +160,41 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("invalid size {s:?} (use e.g. 10M, 512K or a byte count)"))
 }
 
+/// Durations like `10s`, `500ms`, `2m` or plain seconds (`1.5`), as seconds.
+pub fn parse_duration_secs(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    num.trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * scale)
+        .filter(|v| v.is_finite() && (0.0..=1e6).contains(v))
+        .ok_or_else(|| format!("invalid duration {s:?} (use e.g. 10s, 500ms, 2m; 0 = no limit)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_secs("10s"), Ok(10.0));
+        assert_eq!(parse_duration_secs("500ms"), Ok(0.5));
+        assert_eq!(parse_duration_secs("2m"), Ok(120.0));
+        assert_eq!(parse_duration_secs("1.5"), Ok(1.5));
+        assert_eq!(parse_duration_secs("0"), Ok(0.0));
+        for bad in ["-1s", "NaN", "inf", "soon", ""] {
+            assert!(parse_duration_secs(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes() {

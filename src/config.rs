@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_CONFIG_NAME: &str = ".ferret.toml";
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Per-file time budget in seconds. A 10 MB file takes well under a second; the budget is
+/// there so that no single file can hold a scan hostage.
+pub const DEFAULT_FILE_TIMEOUT_SECS: f64 = 10.0;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +58,9 @@ pub struct ScanConfig {
     /// Files larger than this many bytes are skipped and counted.
     #[serde(default)]
     pub max_file_size: Option<u64>,
+    /// Seconds one file may take before its scan is stopped and reported (0: no limit).
+    #[serde(default)]
+    pub file_timeout: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -88,6 +94,14 @@ impl Config {
         for r in &cfg.allowlist.regexes {
             regex::bytes::Regex::new(r)
                 .map_err(|e| anyhow::anyhow!("{}: allowlist regex {r:?}: {e}", origin.display()))?;
+        }
+        if let Some(t) = cfg.scan.file_timeout {
+            if !(0.0..=1e6).contains(&t) {
+                anyhow::bail!(
+                    "{}: scan.file_timeout: {t} is not a number of seconds between 0 and 1000000",
+                    origin.display()
+                );
+            }
         }
         for (id, sev) in &cfg.checks.severity {
             if crate::findings::Severity::parse(sev).is_none() {

@@ -8,12 +8,21 @@
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::rules::{Rule, RuleSet};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// The marker that suppresses a finding on its line.
 pub const SUPPRESSION_MARKER: &[u8] = b"ferret:allow";
 
 /// How many lines around a match `identity_near` searches.
 const IDENTITY_WINDOW_LINES: usize = 5;
+/// ...and at most this many bytes on each side, so a file of one huge line costs a bounded
+/// search per match rather than a search of the whole file.
+const IDENTITY_WINDOW_BYTES: usize = 1024;
+/// How much of the line before a secret is read for names of test values (`TEST_KEY =`).
+const TEST_NAME_WINDOW_BYTES: usize = 256;
+/// The time budget is checked after this many regex matches of one rule (and between rules).
+const DEADLINE_CHECK_EVERY: usize = 64;
 /// Characters of context kept on each side of a secret in the redacted excerpt.
 const EXCERPT_CONTEXT: usize = 60;
 
@@ -42,8 +51,19 @@ struct Candidate {
     rule: usize,
     secret_start: usize,
     secret_end: usize,
+    /// The whole match: a suppression marker on its first or last line silences it.
+    match_start: usize,
+    match_end: usize,
     identity: Option<String>,
-    suppressed: bool,
+}
+
+/// What scanning one file produced.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    pub findings: Vec<Finding>,
+    /// The time budget ran out before every rule had run over the file: `findings` are the ones
+    /// found until then (none is dropped), and the caller reports the file as incompletely scanned.
+    pub timed_out: bool,
 }
 
 impl Engine {
@@ -123,19 +143,46 @@ impl Engine {
     /// Scan one file's content. `path` is the `/`-separated path relative to the scan root;
     /// rules with `paths` match against it.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Finding> {
-        let mut candidates = Vec::new();
-        for r in self.candidate_rules(path, bytes) {
-            self.run_rule(r, bytes, &mut candidates);
-        }
-        if candidates.is_empty() {
-            return Vec::new();
-        }
-        self.build_findings(path, bytes, candidates)
+        self.scan_until(path, bytes, None).findings
     }
 
-    fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
+    /// [`Engine::scan`] with a time budget: once `deadline` passes, no further rule runs (it is
+    /// checked between rules and every few matches). Every candidate found until then still
+    /// becomes a finding; building findings is linear in the file and the matches, so it is not
+    /// cut short.
+    pub fn scan_until(&self, path: &str, bytes: &[u8], deadline: Option<Instant>) -> FileScan {
+        let mut candidates = Vec::new();
+        let mut timed_out = false;
+        for r in self.candidate_rules(path, bytes) {
+            if past(deadline) || !self.run_rule(r, bytes, &mut candidates, deadline) {
+                timed_out = true;
+                break;
+            }
+        }
+        let findings = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            self.build_findings(path, bytes, candidates)
+        };
+        FileScan {
+            findings,
+            timed_out,
+        }
+    }
+
+    /// Run one rule; false when the deadline passed before the rule finished.
+    fn run_rule(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        out: &mut Vec<Candidate>,
+        deadline: Option<Instant>,
+    ) -> bool {
         let rule = &self.rules[r];
-        for caps in rule.regex().captures_iter(bytes) {
+        for (n, caps) in rule.regex().captures_iter(bytes).enumerate() {
+            if n % DEADLINE_CHECK_EVERY == DEADLINE_CHECK_EVERY - 1 && past(deadline) {
+                return false;
+            }
             let Some(secret) = caps.name("secret") else {
                 continue;
             };
@@ -155,16 +202,17 @@ impl Engine {
                 continue;
             }
             let whole = caps.get(0).expect("group 0");
-            let suppressed = line_has_marker(bytes, whole.start(), whole.end());
             let identity = self.identity_for(rule, &caps, bytes, secret.start());
             out.push(Candidate {
                 rule: r,
                 secret_start: secret.start(),
                 secret_end: secret.end(),
+                match_start: whole.start(),
+                match_end: whole.end(),
                 identity,
-                suppressed,
             });
         }
+        true
     }
 
     fn identity_for(
@@ -175,7 +223,7 @@ impl Engine {
         at: usize,
     ) -> Option<String> {
         if let Some(near) = &rule.identity_near {
-            let (lo, hi) = line_window(bytes, at, IDENTITY_WINDOW_LINES);
+            let (lo, hi) = line_window(bytes, at, IDENTITY_WINDOW_LINES, IDENTITY_WINDOW_BYTES);
             let window = &bytes[lo..hi];
             // Prefer the closest occurrence to the secret.
             let mut best: Option<(usize, String)> = None;
@@ -208,42 +256,60 @@ impl Engine {
         Some(out)
     }
 
-    fn build_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
+    /// Everything here is linear in the content plus n·log n in the candidates: a file of one
+    /// enormous line holding many secrets must not cost a scan of the line per secret.
+    fn build_findings(&self, path: &str, bytes: &[u8], cands: Vec<Candidate>) -> Vec<Finding> {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
-        let mask_spans: Vec<(usize, usize)> = cands
-            .iter()
-            .map(|c| (c.secret_start, c.secret_end))
-            .collect();
-        cands.retain(|c| !c.suppressed);
-        let cands = self.resolve_overlaps(cands);
-        let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 2);
+        let masks = MaskSpans::new(cands.iter().map(|c| (c.secret_start, c.secret_end)));
+        let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 4);
         for c in &cands {
+            offsets.push(c.match_start);
+            offsets.push(last_byte(c.match_start, c.match_end));
             offsets.push(c.secret_start);
             offsets.push(last_char_start(bytes, c.secret_start, c.secret_end));
         }
-        let positions = Positions::compute(bytes, &offsets);
+        let lines = LineIndex::compute(bytes, offsets);
+        let markers: Vec<usize> = memchr::memmem::find_iter(bytes, SUPPRESSION_MARKER).collect();
+        let has_marker = |at: usize| {
+            let p = lines.get(at);
+            let i = markers.partition_point(|&m| m < p.start);
+            markers
+                .get(i)
+                .is_some_and(|&m| m + SUPPRESSION_MARKER.len() <= p.end)
+        };
+        let cands: Vec<Candidate> = cands
+            .into_iter()
+            .filter(|c| {
+                !has_marker(c.match_start) && !has_marker(last_byte(c.match_start, c.match_end))
+            })
+            .collect();
+        let cands = self.resolve_overlaps(cands);
         let mut findings = Vec::with_capacity(cands.len());
         for c in cands {
             let rule = &self.rules[c.rule];
-            let (line, column) = positions.get(c.secret_start);
-            let (end_line, last_col) =
-                positions.get(last_char_start(bytes, c.secret_start, c.secret_end));
+            let start = lines.get(c.secret_start);
+            let last = lines.get(last_char_start(bytes, c.secret_start, c.secret_end));
             let location = Location {
                 path: path.to_string(),
-                line,
-                column,
-                end_line,
-                end_column: last_col + 1,
+                line: start.line,
+                column: start.column,
+                end_line: last.line,
+                end_column: last.column + 1,
             };
             let secret = &bytes[c.secret_start..c.secret_end];
             let excerpt = excerpt(
                 bytes,
                 c.secret_start,
-                &mask_spans,
+                (start.start, start.end),
+                &masks,
                 self.options.show_secrets,
             );
-            let test_context = is_test_path(path)
-                || names_test_value(&bytes[line_start(bytes, c.secret_start)..c.secret_start]);
+            let name_from = c
+                .secret_start
+                .saturating_sub(TEST_NAME_WINDOW_BYTES)
+                .max(start.start);
+            let test_context =
+                is_test_path(path) || names_test_value(&bytes[name_from..c.secret_start]);
             let message = match &c.identity {
                 Some(id) => format!("{} ({id})", rule.name),
                 None => rule.name.clone(),
@@ -278,12 +344,17 @@ impl Engine {
             )
         };
         cands.sort_by_key(rank);
+        // Kept spans never overlap one another, so the kept span starting last before a
+        // candidate's end is the only one that can overlap it: a map lookup, not a scan.
+        let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
         let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
         for c in cands {
-            let overlaps = kept
-                .iter()
-                .any(|k| c.secret_start < k.secret_end && k.secret_start < c.secret_end);
+            let overlaps = taken
+                .range(..c.secret_end)
+                .next_back()
+                .is_some_and(|(_, &end)| end > c.secret_start);
             if !overlaps {
+                taken.insert(c.secret_start, c.secret_end);
                 kept.push(c);
             }
         }
@@ -579,43 +650,27 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     false
 }
 
-fn line_start(bytes: &[u8], at: usize) -> usize {
-    memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |p| p + 1)
+fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
-fn line_end(bytes: &[u8], at: usize) -> usize {
-    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
+/// Offset of the last byte of a non-empty range (or `start` for an empty one).
+fn last_byte(start: usize, end: usize) -> usize {
+    end.saturating_sub(1).max(start)
 }
 
-/// Byte range covering `lines` lines before and after the line holding `at`.
-fn line_window(bytes: &[u8], at: usize, lines: usize) -> (usize, usize) {
-    let mut lo = line_start(bytes, at);
-    for _ in 0..lines {
-        if lo == 0 {
-            break;
-        }
-        lo = line_start(bytes, lo - 1);
-    }
-    let mut hi = line_end(bytes, at);
-    for _ in 0..lines {
-        if hi >= bytes.len() {
-            break;
-        }
-        hi = line_end(bytes, hi + 1);
-    }
+/// Byte range covering `lines` lines before and after the line holding `at`, and no more than
+/// `max_bytes` on either side.
+fn line_window(bytes: &[u8], at: usize, lines: usize, max_bytes: usize) -> (usize, usize) {
+    let floor = at.saturating_sub(max_bytes);
+    let ceil = at.saturating_add(max_bytes).min(bytes.len());
+    let lo = memchr::memrchr_iter(b'\n', &bytes[floor..at])
+        .nth(lines)
+        .map_or(floor, |p| floor + p + 1);
+    let hi = memchr::memchr_iter(b'\n', &bytes[at..ceil])
+        .nth(lines)
+        .map_or(ceil, |p| at + p);
     (lo, hi)
-}
-
-/// True when the first or last line of the match carries the suppression marker.
-fn line_has_marker(bytes: &[u8], start: usize, end: usize) -> bool {
-    let finder = memchr::memmem::Finder::new(SUPPRESSION_MARKER);
-    let first = &bytes[line_start(bytes, start)..line_end(bytes, start)];
-    if finder.find(first).is_some() {
-        return true;
-    }
-    let last_at = end.saturating_sub(1).max(start);
-    let last = &bytes[line_start(bytes, last_at)..line_end(bytes, last_at)];
-    finder.find(last).is_some()
 }
 
 /// Start of the last UTF-8 character of `bytes[start..end]`.
@@ -627,76 +682,166 @@ fn last_char_start(bytes: &[u8], start: usize, end: usize) -> usize {
     i
 }
 
-/// 1-based (line, column) of byte offsets, columns in Unicode code points. Computed in one
-/// pass over the content however many offsets are asked for.
-struct Positions {
-    sorted: Vec<(usize, u32, u32)>,
+/// Where an offset sits: 1-based line and column (columns in Unicode code points) and the
+/// byte range of its line, without the newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LinePos {
+    line: u32,
+    column: u32,
+    start: usize,
+    end: usize,
 }
 
-impl Positions {
-    fn compute(bytes: &[u8], offsets: &[usize]) -> Positions {
-        let mut sorted: Vec<usize> = offsets.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut out = Vec::with_capacity(sorted.len());
+/// [`LinePos`] of a set of offsets, computed in one forward pass over the content however many
+/// offsets there are and however long their lines: columns are counted from the previous offset
+/// on the same line, and each line's end is searched for once.
+struct LineIndex {
+    sorted: Vec<(usize, LinePos)>,
+}
+
+impl LineIndex {
+    fn compute(bytes: &[u8], mut offsets: Vec<usize>) -> LineIndex {
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut out = Vec::with_capacity(offsets.len());
         let mut line = 1u32;
+        let mut line_start = 0usize;
+        let mut line_end: Option<usize> = None;
+        // Every byte before `cursor` has been looked at; `cursor_col` is its column.
         let mut cursor = 0usize;
-        let mut current_line_start = 0usize;
-        for off in sorted {
+        let mut cursor_col = 1u32;
+        for off in offsets {
+            let off = off.min(bytes.len());
+            let mut newlines = 0u32;
+            let mut last_nl = None;
             for nl in memchr::memchr_iter(b'\n', &bytes[cursor..off]) {
-                line += 1;
-                current_line_start = cursor + nl + 1;
+                newlines += 1;
+                last_nl = Some(cursor + nl);
             }
+            let (base, base_col) = match last_nl {
+                Some(nl) => {
+                    line = line.saturating_add(newlines);
+                    line_start = nl + 1;
+                    line_end = None;
+                    (line_start, 1)
+                }
+                None => (cursor, cursor_col),
+            };
+            let column = base_col.saturating_add(
+                bytes[base..off]
+                    .iter()
+                    .filter(|&&b| (b & 0xC0) != 0x80)
+                    .count() as u32,
+            );
+            let end = *line_end.get_or_insert_with(|| {
+                memchr::memchr(b'\n', &bytes[off..]).map_or(bytes.len(), |p| off + p)
+            });
             cursor = off;
-            let col = 1 + bytes[current_line_start..off]
-                .iter()
-                .filter(|&&b| (b & 0xC0) != 0x80)
-                .count() as u32;
-            out.push((off, line, col));
+            cursor_col = column;
+            out.push((
+                off,
+                LinePos {
+                    line,
+                    column,
+                    start: line_start,
+                    end,
+                },
+            ));
         }
-        Positions { sorted: out }
+        LineIndex { sorted: out }
     }
 
-    fn get(&self, off: usize) -> (u32, u32) {
+    fn get(&self, off: usize) -> LinePos {
         let i = self
             .sorted
-            .binary_search_by_key(&off, |(o, _, _)| *o)
+            .binary_search_by_key(&off, |(o, _)| *o)
             .expect("position computed");
-        (self.sorted[i].1, self.sorted[i].2)
+        self.sorted[i].1
     }
 }
 
-/// The line holding the secret, trimmed to a window around it, with every secret span masked.
-fn excerpt(bytes: &[u8], at: usize, spans: &[(usize, usize)], show: bool) -> String {
-    let ls = line_start(bytes, at);
-    let le = line_end(bytes, at);
+/// The secret spans of a file, sorted by start, for masking excerpts. `reach[i]` is the
+/// furthest end among the first `i + 1` spans, so what spans starting before a window cover
+/// of it is one lookup.
+struct MaskSpans {
+    spans: Vec<(usize, usize)>,
+    reach: Vec<usize>,
+}
+
+impl MaskSpans {
+    fn new(spans: impl Iterator<Item = (usize, usize)>) -> MaskSpans {
+        let mut spans: Vec<(usize, usize)> = spans.collect();
+        spans.sort_unstable();
+        let reach = spans
+            .iter()
+            .scan(0usize, |r, &(_, e)| {
+                *r = (*r).max(e);
+                Some(*r)
+            })
+            .collect();
+        MaskSpans { spans, reach }
+    }
+
+    /// End of the masked run covering `lo` from spans that start before it (`lo` if none).
+    fn covered_from_before(&self, lo: usize) -> usize {
+        let i = self.spans.partition_point(|&(s, _)| s < lo);
+        if i == 0 {
+            lo
+        } else {
+            self.reach[i - 1].max(lo)
+        }
+    }
+
+    /// Spans starting in `[lo, hi)`, in order.
+    fn starting_in(&self, lo: usize, hi: usize) -> &[(usize, usize)] {
+        let a = self.spans.partition_point(|&(s, _)| s < lo);
+        let b = self.spans.partition_point(|&(s, _)| s < hi);
+        &self.spans[a..b]
+    }
+
+    /// The longest span starting at `at` ends here (`at` if none).
+    fn end_of_longest_at(&self, at: usize) -> usize {
+        self.starting_in(at, at + 1)
+            .iter()
+            .map(|&(_, e)| e)
+            .max()
+            .unwrap_or(at)
+    }
+}
+
+/// The line holding the secret (`line` is its byte range), trimmed to a window around it, with
+/// every secret span masked.
+fn excerpt(bytes: &[u8], at: usize, line: (usize, usize), masks: &MaskSpans, show: bool) -> String {
+    let (ls, le) = line;
     // Window in bytes, widened to character boundaries.
     let mut lo = at.saturating_sub(EXCERPT_CONTEXT * 2).max(ls);
     while lo > ls && (bytes[lo] & 0xC0) == 0x80 {
         lo -= 1;
     }
-    let secret_end = spans
-        .iter()
-        .filter(|(s, _)| *s == at)
-        .map(|(_, e)| *e)
-        .max()
-        .unwrap_or(at);
+    let secret_end = masks.end_of_longest_at(at);
     let mut hi = (secret_end.min(le) + EXCERPT_CONTEXT * 2).min(le);
     while hi < le && (bytes[hi] & 0xC0) == 0x80 {
         hi += 1;
     }
-    let mut inside: Vec<(usize, usize)> = spans
-        .iter()
-        .filter(|(s, e)| *s < hi && *e > lo)
-        .copied()
-        .collect();
-    inside.sort_unstable();
     let mut out = String::new();
     if lo > ls {
         out.push('…');
     }
     let mut cursor = lo;
-    for (s, e) in inside {
+    // A secret that starts before the window and reaches into it.
+    let covered = masks.covered_from_before(lo).min(hi);
+    if covered > cursor {
+        if show {
+            out.push_str(&String::from_utf8_lossy(&bytes[cursor..covered]));
+        } else {
+            out.push_str("***REDACTED***");
+        }
+        cursor = covered;
+    }
+    for &(s, e) in masks.starting_in(lo, hi) {
+        if cursor >= hi {
+            break;
+        }
         if e <= cursor {
             continue;
         }
@@ -707,13 +852,10 @@ fn excerpt(bytes: &[u8], at: usize, spans: &[(usize, usize)], show: bool) -> Str
         } else if s >= cursor {
             out.push_str(&mask_secret(&String::from_utf8_lossy(&bytes[s..e])));
         } else {
-            // Overlaps a span already masked, or starts before the window.
+            // Overlaps a span already masked.
             out.push_str("***REDACTED***");
         }
         cursor = e.min(hi);
-        if cursor >= hi {
-            break;
-        }
     }
     if cursor < hi {
         out.push_str(&String::from_utf8_lossy(&bytes[cursor..hi]));
@@ -967,6 +1109,145 @@ identity_near = '''user=(?P<identity>\w+)'''
         ] {
             assert!(!is_test_path(p), "{p}");
         }
+    }
+
+    /// Line, column and line range of an offset, the slow obvious way.
+    fn naive_pos(bytes: &[u8], off: usize) -> LinePos {
+        let start = bytes[..off]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = bytes[off..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| off + p);
+        LinePos {
+            line: 1 + bytes[..off].iter().filter(|&&b| b == b'\n').count() as u32,
+            column: 1 + bytes[start..off]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count() as u32,
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn line_index_agrees_with_the_obvious_computation() {
+        let text = "ab\néé x\n\n\nlong line with ünïcödé and more\nlast".as_bytes();
+        let offsets: Vec<usize> = (0..text.len()).rev().step_by(3).chain([0, 2, 3]).collect();
+        let idx = LineIndex::compute(text, offsets.clone());
+        for off in offsets {
+            assert_eq!(idx.get(off), naive_pos(text, off), "offset {off}");
+        }
+    }
+
+    #[test]
+    fn overlaps_resolve_like_pairwise_comparison() {
+        let e = engine(RULES);
+        // Pseudo-random spans over a small range so that many overlap, with every rule.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut spans = Vec::new();
+        for _ in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let s = (x % 500) as usize;
+            let len = 1 + ((x >> 20) % 30) as usize;
+            spans.push(((x >> 40) as usize % 3, s, s + len));
+        }
+        let cands = || {
+            spans
+                .iter()
+                .map(|&(rule, s, e)| Candidate {
+                    rule,
+                    secret_start: s,
+                    secret_end: e,
+                    match_start: s,
+                    match_end: e,
+                    identity: None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let key = |c: &Candidate| (c.rule, c.secret_start, c.secret_end);
+        let got: Vec<_> = e.resolve_overlaps(cands()).iter().map(key).collect();
+        // The obvious version: rank, then keep what overlaps nothing kept so far.
+        let mut ranked = cands();
+        ranked.sort_by_key(|c| {
+            let r = &e.rules[c.rule];
+            (
+                std::cmp::Reverse(r.confidence),
+                r.generic,
+                std::cmp::Reverse(r.severity),
+                std::cmp::Reverse(c.secret_end - c.secret_start),
+                c.rule,
+            )
+        });
+        let mut want: Vec<Candidate> = Vec::new();
+        for c in ranked {
+            if !want
+                .iter()
+                .any(|k| c.secret_start < k.secret_end && k.secret_start < c.secret_end)
+            {
+                want.push(c);
+            }
+        }
+        want.sort_by_key(|c| (c.secret_start, c.rule));
+        let want: Vec<_> = want.iter().map(key).collect();
+        assert!(want.len() > 10);
+        assert_eq!(got, want);
+    }
+
+    /// Regression: one line holding thousands of secrets was scanned in time quadratic in the
+    /// line (each match re-read its whole line for markers, columns, test names and the
+    /// excerpt; overlap resolution compared every pair). 8,000 tokens took minutes.
+    #[test]
+    fn many_secrets_on_one_line_scan_in_linear_time() {
+        let e = engine(RULES);
+        let n = 20_000;
+        let mut line = Vec::new();
+        for i in 0..n {
+            line.extend(format!("demo_{:08x} ", i * 7919).as_bytes());
+        }
+        line.extend(b"# ferret:allow is not on this line\ndemo_zz999999\n");
+        let started = std::time::Instant::now();
+        let f = e.scan("a.txt", &line);
+        let took = started.elapsed();
+        // Every token is found (the marker on line 1 silences all of line 1's tokens: it is
+        // one line), except the one on line 2 which is found.
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location.line, 2);
+        line.truncate(line.len() - 49);
+        let f = e.scan("a.txt", &line);
+        assert_eq!(f.len(), n);
+        assert_eq!(f[n - 1].location.column as usize, 1 + (n - 1) * 14);
+        assert!(took.as_secs() < 30, "took {took:?}");
+    }
+
+    #[test]
+    fn deadline_stops_the_scan_and_says_so() {
+        let e = engine(RULES);
+        let text = b"demo_abcd1234 password = Zq8#kP2m";
+        let past = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        let r = e.scan_until("a", text, Some(past));
+        assert!(r.timed_out);
+        let future = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+        let r = e.scan_until("a", text, Some(future));
+        assert!(!r.timed_out);
+        assert_eq!(r.findings.len(), 2);
+    }
+
+    #[test]
+    fn identity_window_is_bounded_in_bytes() {
+        let e = engine(RULES);
+        let mut text = b"user=far ".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 5000));
+        text.extend(b" key_abcdef");
+        let f = e.scan("a", &text);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].identity, None);
+        let f = e.scan("a", b"user=near key_abcdef");
+        assert_eq!(f[0].identity.as_deref(), Some("near"));
     }
 
     #[test]

@@ -79,6 +79,28 @@ pub fn render(report: &Report<'_>, format: Format, color: bool) -> String {
     }
 }
 
+/// Text for a terminal or a log line: control characters (a newline or an escape sequence in a
+/// file name, a commit author or a parser message) and bidirectional overrides are written as
+/// escapes, so scanned content cannot forge report lines or drive the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if bad(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Human-friendly byte count.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -98,6 +120,15 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_controls_and_bidi() {
+        assert_eq!(printable("a/b.txt"), "a/b.txt");
+        assert_eq!(printable("x\ny"), "x\\ny");
+        assert_eq!(printable("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(printable("a\u{202E}b"), "a\\u{202e}b");
+        assert_eq!(printable("héllo\u{fffd}"), "héllo\u{fffd}");
+    }
 
     #[test]
     fn human_bytes_units() {

@@ -1,7 +1,7 @@
 //! Readable text for people: findings grouped by file, then a summary. Colour only when asked
 //! (the caller decides: a TTY and no NO_COLOR).
 
-use super::{human_bytes, Report};
+use super::{human_bytes, printable, Report};
 use crate::findings::Severity;
 use std::fmt::Write;
 
@@ -39,7 +39,7 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             if current_path.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", st.paint("1;4", &f.location.path));
+            let _ = writeln!(out, "{}", st.paint("1;4", &printable(&f.location.path)));
             current_path = Some(&f.location.path);
         }
         let _ = writeln!(
@@ -49,10 +49,10 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             f.location.column,
             st.severity(f.severity),
             st.paint("1", &f.rule_id),
-            f.message
+            printable(&f.message)
         );
         if !f.redacted.is_empty() {
-            let _ = writeln!(out, "        {}", st.paint("2", &f.redacted));
+            let _ = writeln!(out, "        {}", st.paint("2", &printable(&f.redacted)));
         }
         if let Some(p) = &f.provenance {
             let state = if p.in_head {
@@ -67,13 +67,13 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
                 out,
                 "        commit {} by {} on {} · {state} · exposed {} days",
                 short(&p.commit),
-                p.author,
+                printable(&p.author),
                 p.date.get(..10).unwrap_or(&p.date),
                 p.lifetime_days
             );
         }
         for o in &f.other_locations {
-            let _ = writeln!(out, "        also at {}:{}", o.path, o.line);
+            let _ = writeln!(out, "        also at {}:{}", printable(&o.path), o.line);
         }
     }
     if !report.findings.is_empty() {
@@ -135,11 +135,11 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
                 "  {} {}: {}",
                 st.paint("33", "warning:"),
                 if sk.path.is_empty() {
-                    "(walk)"
+                    "(walk)".into()
                 } else {
-                    &sk.path
+                    printable(&sk.path)
                 },
-                sk.detail
+                printable(&sk.detail)
             );
         }
     }
@@ -151,7 +151,7 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
         );
     }
     for w in &s.warnings {
-        let _ = writeln!(out, "{} {w}", st.paint("33", "warning:"));
+        let _ = writeln!(out, "{} {}", st.paint("33", "warning:"), printable(w));
     }
     if report.secrets_shown && n > 0 {
         let _ = writeln!(

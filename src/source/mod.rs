@@ -34,6 +34,9 @@ pub enum SkipReason {
     MissingObject,
     /// A git submodule: not followed.
     Submodule,
+    /// The per-file time budget ran out: the file was scanned only in part (the findings up to
+    /// then are reported).
+    Timeout,
 }
 
 impl SkipReason {
@@ -49,6 +52,7 @@ impl SkipReason {
             SkipReason::InternalError => "internal_error",
             SkipReason::MissingObject => "missing_object",
             SkipReason::Submodule => "submodule",
+            SkipReason::Timeout => "timeout",
         }
     }
 
@@ -61,6 +65,7 @@ impl SkipReason {
                 | SkipReason::ParseError
                 | SkipReason::InternalError
                 | SkipReason::MissingObject
+                | SkipReason::Timeout
         )
     }
 }
