@@ -213,32 +213,68 @@ pub enum Content<'a> {
     Text(&'a [u8]),
     /// UTF-16 text transcoded to UTF-8.
     Transcoded(Vec<u8>),
-    Binary,
+    /// Binary content. `header` is the text before the first NUL byte: a script with an
+    /// appended archive (self-extracting installers) keeps its credentials there.
+    Binary { header: &'a [u8] },
 }
 
-/// Binary detection: a NUL byte in the first 8 KiB, unless the content is UTF-16 with a BOM
-/// (Windows tools write config files that way; they are transcoded and scanned).
+/// Binary detection: a NUL byte in the first 8 KiB, unless the content is UTF-16 (Windows tools
+/// write config files that way, with or without a byte-order mark; they are transcoded and
+/// scanned).
 pub fn classify(bytes: &[u8]) -> Content<'_> {
     let head = &bytes[..bytes.len().min(8192)];
-    if memchr::memchr(0, head).is_none() {
+    let Some(first_nul) = memchr::memchr(0, head) else {
         return Content::Text(bytes);
-    }
-    let le = bytes.starts_with(&[0xFF, 0xFE]);
-    let be = bytes.starts_with(&[0xFE, 0xFF]);
-    if le || be {
-        let units = bytes[2..].chunks_exact(2).map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
+    };
+    let (le, skip) = if bytes.starts_with(&[0xFF, 0xFE]) {
+        (true, 2)
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        (false, 2)
+    } else {
+        match utf16_without_bom(head) {
+            Some(le) => (le, 0),
+            None => {
+                return Content::Binary {
+                    header: &bytes[..first_nul],
+                }
             }
-        });
-        let text: String = char::decode_utf16(units)
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect();
-        return Content::Transcoded(text.into_bytes());
+        }
+    };
+    let units = bytes[skip..].chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Content::Transcoded(text.into_bytes())
+}
+
+/// UTF-16 text without a byte-order mark, mostly ASCII (as config and scripts are): the high
+/// byte of nearly every code unit is zero and the low byte nearly never is. Returns whether it
+/// is little-endian.
+fn utf16_without_bom(head: &[u8]) -> Option<bool> {
+    let pairs = head.len() / 2;
+    if pairs < 8 {
+        return None;
     }
-    Content::Binary
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    for c in head.chunks_exact(2) {
+        even_nul += usize::from(c[0] == 0);
+        odd_nul += usize::from(c[1] == 0);
+    }
+    let most = pairs * 9 / 10;
+    let few = pairs / 10;
+    if odd_nul >= most && even_nul <= few {
+        Some(true)
+    } else if even_nul >= most && odd_nul <= few {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Scan one item of content with a panic backstop: a bug on one file is reported as an error
@@ -258,9 +294,21 @@ pub fn scan_guarded(
             stats.scanned(bytes.len());
             scanner.scan_content(path, &b, stats)
         }
-        Content::Binary => {
-            stats.skip(path, SkipReason::Binary, "binary content");
-            Vec::new()
+        Content::Binary { header } => {
+            let detail = if header.is_empty() {
+                "binary content".to_string()
+            } else {
+                format!(
+                    "binary content: only the {} bytes of text before the first NUL byte were scanned",
+                    header.len()
+                )
+            };
+            stats.skip(path, SkipReason::Binary, detail);
+            if header.is_empty() {
+                Vec::new()
+            } else {
+                scanner.scan_content(path, header, stats)
+            }
         }
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
@@ -288,7 +336,27 @@ mod tests {
     #[test]
     fn classifies_binary_text_and_utf16() {
         assert!(matches!(classify(b"hello"), Content::Text(_)));
-        assert!(matches!(classify(b"ab\0cd"), Content::Binary));
+        assert!(matches!(
+            classify(b"ab\0cd"),
+            Content::Binary { header: b"ab" }
+        ));
+        assert!(matches!(classify(b"\0ab"), Content::Binary { header: b"" }));
+        for (bom, le) in [
+            (&b""[..], true),
+            (&b""[..], false),
+            (&[0xFE, 0xFF][..], false),
+        ] {
+            let mut utf16 = bom.to_vec();
+            for u in "password = hunter2 # no BOM".encode_utf16() {
+                utf16.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            match classify(&utf16) {
+                Content::Transcoded(t) => assert_eq!(t, b"password = hunter2 # no BOM"),
+                _ => panic!("expected transcoding (le={le})"),
+            }
+        }
+        // Mostly NUL, but not in a UTF-16 pattern: binary.
+        assert!(matches!(classify(&[0u8; 64]), Content::Binary { .. }));
         let mut utf16 = vec![0xFF, 0xFE];
         for u in "key=v".encode_utf16() {
             utf16.extend(u.to_le_bytes());
