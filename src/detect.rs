@@ -135,7 +135,7 @@ impl Engine {
 
     fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
         let rule = &self.rules[r];
-        for caps in rule.regex.captures_iter(bytes) {
+        for caps in rule.regex().captures_iter(bytes) {
             let Some(secret) = caps.name("secret") else {
                 continue;
             };
@@ -148,7 +148,7 @@ impl Engine {
                     continue;
                 }
             }
-            if rule.generic && is_placeholder(value) {
+            if is_documentation_value(value) || (rule.generic && is_placeholder(value)) {
                 continue;
             }
             if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
@@ -307,6 +307,18 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Values that documentation uses in place of a real credential, for every rule: providers'
+/// published samples (AWS's `AKIAIOSFODNN7EXAMPLE`), and masked values (`xxxxxxxx`, `********`).
+/// A random token contains none of these by chance.
+pub fn is_documentation_value(value: &[u8]) -> bool {
+    let finder = |needle: &[u8]| {
+        value
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    finder(b"example") || finder(b"xxxxxxxx") || finder(b"********")
 }
 
 /// Values that stand for a secret rather than being one. Applied to rules marked `generic`.
@@ -734,6 +746,14 @@ identity_near = '''user=(?P<identity>\w+)'''
         let f = e.scan("a", &data);
         assert_eq!(f.len(), 1);
         assert!(f[0].redacted.chars().count() < 300);
+    }
+
+    #[test]
+    fn documentation_values_are_dropped_for_every_rule() {
+        let e = engine(RULES);
+        assert!(e.scan("a", b"demo_example1").is_empty());
+        assert!(is_documentation_value(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B"));
     }
 
     #[test]
