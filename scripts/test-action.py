@@ -30,8 +30,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ZERO = "0" * 40
 
 # Fake credentials for the scenario repositories (built here, never committed as files).
-SECRET_OLD = "DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod\n"
-SECRET_NEW = 'url: "mysql://root:Hk3J9sLq2Wm8Xr5V@10.0.0.5/app"\n'
+SECRET_OLD = "DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod\n"  # ferret:allow
+SECRET_NEW = 'url: "mysql://root:Hk3J9sLq2Wm8Xr5V@10.0.0.5/app"\n'  # ferret:allow
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ if [ ! -x "$venv/bin/pre-commit" ]; then
 		exit 2
 	fi
 fi
+# Hooks run in other directories: make both paths absolute.
+venv=$(cd "$venv" && pwd)
+ferret=$(cd "$(dirname "$ferret")" && pwd)/$(basename "$ferret")
 pc="$venv/bin/pre-commit"
 echo "using $($pc --version), $("$ferret" --version)"
 
@@ -50,7 +53,7 @@ export PRE_COMMIT_HOME="$work/cache"
 PATH="$(dirname "$ferret"):$PATH"
 export PATH
 
-secret_line='DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod'
+secret_line='DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod' # ferret:allow (test value)
 raw='Zq8vR2mK9pLx4Tn7'
 
 if out=$("$pc" validate-manifest "$repo/.pre-commit-hooks.yaml" 2>&1); then

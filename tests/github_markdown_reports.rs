@@ -264,7 +264,7 @@ fn cli_writes_several_formats_from_one_scan() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".env"),
-        "DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod\n",
+        "DATABASE_URL=postgres://app:Zq8vR2mK9pLx4Tn7@db.internal:5432/prod\n", // ferret:allow (test value)
     )
     .unwrap();
     let out_dir = dir.path().join("out");
