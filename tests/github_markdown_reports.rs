@@ -319,3 +319,29 @@ fn cli_rejects_a_bad_emit_value() {
     assert!(err.contains("unknown format \"pdf\""), "{err}");
     assert!(!PathBuf::from("x.pdf").exists());
 }
+
+#[test]
+fn sarif_over_githubs_result_limit_keeps_the_most_severe() {
+    let findings = many(25_010);
+    let summary = Summary::default();
+    let v = report::sarif::value(&report(&findings, &summary));
+    let run = &v["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), report::sarif::MAX_RESULTS);
+    assert_eq!(run["properties"]["truncated_results"], 10);
+    // 25,010 findings, 5,002 of each severity: the 10 left out are info ("note" level).
+    let notes = results.iter().filter(|r| r["level"] == "note").count();
+    assert_eq!(notes, 5_002 * 2 - 10);
+    let errors = results.iter().filter(|r| r["level"] == "error").count();
+    assert_eq!(errors, 5_002 * 2);
+    // Still in report (path) order.
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.windows(2).all(|w| w[0] <= w[1]));
+}
