@@ -603,8 +603,10 @@ def scenario_schedule_history_with_claims(c, work):
         expect(r.outputs["exit-code"] == "2", r, "an old binary fails clearly")
         c.pending.append("schedule: --history is not in this ferret build; history results unchecked")
     else:
-        expect(r.outputs["exit-code"] in ("1",), r, "history finds the old secret")
-        c.check_sarif(r.outputs["sarif-file"], ["postgres-url-password"])
+        expect(r.outputs["exit-code"] == "1", r, "history finds the secrets")
+        # Every ref counts, the remote-tracking origin/feature included.
+        c.check_sarif(r.outputs["sarif-file"], ["mysql-url-password", "postgres-url-password"])
+        expect(r.uploads == [] and "git history" in r.summary_text(), r, "summary of the history scan")
     if c.has_gap:
         expect("## " in r.summary_text().split("## ferret", 1)[-1], r, "gap report appended to the summary")
     else:
