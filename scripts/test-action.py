@@ -595,7 +595,8 @@ def scenario_push(c, work):
 def scenario_schedule_history_with_claims(c, work):
     origin, base, head = make_origin(work)
     ws = checkout(work, origin, "main")
-    write(os.path.join(ws, "ferret.claims.yaml"), "version: 1\nprogramme: demo\n")
+    # The programme reports no open secret: the evidence contradicts it.
+    write(os.path.join(ws, "ferret.claims.yaml"), "version: 1\nprogramme: demo\nreported:\n  open_secrets: 0\n")
     r = c.run(work, ws, "schedule", {"schedule": "0 3 * * 1"}, {"claims": "ferret.claims.yaml", "upload-sarif": "false"})
     expect(r.outputs["scope"] == "git history", r, "schedule scans the whole history")
     expect(not r.uploads, r, "upload-sarif false skips the upload")
@@ -608,7 +609,9 @@ def scenario_schedule_history_with_claims(c, work):
         c.check_sarif(r.outputs["sarif-file"], ["mysql-url-password", "postgres-url-password"])
         expect(r.uploads == [] and "git history" in r.summary_text(), r, "summary of the history scan")
     if c.has_gap:
-        expect("## " in r.summary_text().split("## ferret", 1)[-1], r, "gap report appended to the summary")
+        scan_part, _, rest = r.summary_text().partition("## ferret:")
+        expect("claim" in rest.lower() and "open" in rest.lower(), r, "gap report appended to the summary")
+        expect(r.outputs["exit-code"] == "1", r, "a contradicted claim fails")
     else:
         expect("no 'gap' command" in r.log("Scan"), r, "missing gap command is reported")
         c.pending.append("claims: `ferret gap` is not in this ferret build; the gap summary is unchecked")

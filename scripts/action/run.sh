@@ -341,7 +341,7 @@ cmd_scan() {
 		else
 			local gap_rc=0 gap_scope=()
 			[ "$SCOPE" = history ] && gap_scope=(--history)
-			"$FERRET" gap --claims "$INPUT_CLAIMS" ${gap_scope[@]+"${gap_scope[@]}"} --format markdown \
+			"$FERRET" gap --claims "$INPUT_CLAIMS" ${gap_scope[@]+"${gap_scope[@]}"} --format markdown --no-progress \
 				--output "$gap_md" -- "$SCAN_PATH" || gap_rc=$?
 			if [ "$gap_rc" -ge 2 ]; then
 				echo "::error title=ferret gap::$(escape_data "The gap report against $INPUT_CLAIMS failed (exit code $gap_rc).")"
