@@ -56,11 +56,13 @@ impl SkipReason {
         }
     }
 
-    /// Skips that mean part of the input may hold unseen findings worth a warning.
+    /// Skips that mean part of the input may hold unseen findings worth a warning. A file over
+    /// the size limit is one: padding a file past the limit must not hide a secret quietly.
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            SkipReason::Unreadable
+            SkipReason::TooLarge
+                | SkipReason::Unreadable
                 | SkipReason::WalkError
                 | SkipReason::ParseError
                 | SkipReason::InternalError
