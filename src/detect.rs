@@ -827,38 +827,10 @@ fn excerpt(bytes: &[u8], at: usize, line: (usize, usize), masks: &MaskSpans, sho
     if lo > ls {
         out.push('…');
     }
-    let mut cursor = lo;
-    // A secret that starts before the window and reaches into it.
-    let covered = masks.covered_from_before(lo).min(hi);
-    if covered > cursor {
-        if show {
-            out.push_str(&String::from_utf8_lossy(&bytes[cursor..covered]));
-        } else {
-            out.push_str("***REDACTED***");
-        }
-        cursor = covered;
-    }
-    for &(s, e) in masks.starting_in(lo, hi) {
-        if cursor >= hi {
-            break;
-        }
-        if e <= cursor {
-            continue;
-        }
-        let from = s.max(cursor);
-        out.push_str(&String::from_utf8_lossy(&bytes[cursor..from]));
-        if show {
-            out.push_str(&String::from_utf8_lossy(&bytes[from..e.min(hi)]));
-        } else if s >= cursor {
-            out.push_str(&mask_secret(&String::from_utf8_lossy(&bytes[s..e])));
-        } else {
-            // Overlaps a span already masked.
-            out.push_str("***REDACTED***");
-        }
-        cursor = e.min(hi);
-    }
-    if cursor < hi {
-        out.push_str(&String::from_utf8_lossy(&bytes[cursor..hi]));
+    if show {
+        out.push_str(&String::from_utf8_lossy(&bytes[lo..hi]));
+    } else {
+        out.push_str(&masked(bytes, lo, hi, masks));
     }
     if hi < le {
         out.push('…');
@@ -869,6 +841,58 @@ fn excerpt(bytes: &[u8], at: usize, line: (usize, usize), masks: &MaskSpans, sho
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+/// Secret values shorter than this are not searched for elsewhere in an excerpt.
+const MIN_ECHO_LEN: usize = 4;
+
+/// `bytes[lo..hi]` with every secret span that reaches into it masked, and every other
+/// occurrence there of those secrets' values too: the same password written twice on a line
+/// (`-p hunter22 ... # hunter22`) must not show in clear where no rule matched it.
+fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
+    // (start, end, whether the masked text may keep the secret's public prefix)
+    let mut cover: Vec<(usize, usize, bool)> = Vec::new();
+    let before = masks.covered_from_before(lo).min(hi);
+    if before > lo {
+        cover.push((lo, before, false));
+    }
+    let inside = masks.starting_in(lo, hi);
+    cover.extend(inside.iter().map(|&(s, e)| (s, e, true)));
+    let mut values: Vec<&[u8]> = inside
+        .iter()
+        .map(|&(s, e)| &bytes[s..e])
+        .filter(|v| v.len() >= MIN_ECHO_LEN)
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    for v in values {
+        for p in memchr::memmem::find_iter(&bytes[lo..hi], v) {
+            cover.push((lo + p, lo + p + v.len(), false));
+        }
+    }
+    cover.sort_unstable_by_key(|&(s, e, keep)| (s, !keep, std::cmp::Reverse(e)));
+    let mut out = String::new();
+    let mut cursor = lo;
+    for (s, e, keep_prefix) in cover {
+        if cursor >= hi {
+            break;
+        }
+        if e <= cursor {
+            continue;
+        }
+        let from = s.max(cursor);
+        out.push_str(&String::from_utf8_lossy(&bytes[cursor..from]));
+        if keep_prefix && s >= cursor {
+            out.push_str(&mask_secret(&String::from_utf8_lossy(&bytes[s..e])));
+        } else {
+            out.push_str("***REDACTED***");
+        }
+        cursor = e.min(hi);
+    }
+    if cursor < hi {
+        out.push_str(&String::from_utf8_lossy(&bytes[cursor..hi]));
+    }
+    out
 }
 
 /// Outcome of checking one rule's examples.
@@ -1024,6 +1048,19 @@ identity_near = '''user=(?P<identity>\w+)'''
             assert!(!x.redacted.contains("abcd1234"), "{}", x.redacted);
             assert!(!x.redacted.contains("zzzz9999"), "{}", x.redacted);
         }
+    }
+
+    #[test]
+    fn excerpt_masks_other_occurrences_of_the_secret_on_the_line() {
+        let e = engine(RULES);
+        let f = e.scan(
+            "a",
+            b"x demo_abcd1234 # rotated? old value was abcd1234, demo_abcd1234z",
+        );
+        assert_eq!(f.len(), 1);
+        let r = &f[0].redacted;
+        assert!(!r.contains("demo_abcd1234"), "{r}");
+        assert_eq!(r.matches("***REDACTED***").count(), 2, "{r}");
     }
 
     #[test]
