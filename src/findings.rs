@@ -147,8 +147,9 @@ pub struct Provenance {
     pub lifetime_days: u32,
 }
 
-/// One finding. Build it with [`FindingBuilder`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One finding. Build it with [`FindingBuilder`]. Its `Debug` output leaves out the raw secret
+/// and its unkeyed hash, so a debug print or a failing assertion cannot leak either.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub kind: Kind,
@@ -180,6 +181,29 @@ pub struct Finding {
     /// Never serialised: SHA-256 of the raw secret, for matching claims ledgers in memory.
     #[serde(skip)]
     pub secret_sha256: Option<String>,
+}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<hidden>");
+        f.debug_struct("Finding")
+            .field("rule_id", &self.rule_id)
+            .field("kind", &self.kind)
+            .field("severity", &self.severity)
+            .field("confidence", &self.confidence)
+            .field("title", &self.title)
+            .field("message", &self.message)
+            .field("location", &self.location)
+            .field("other_locations", &self.other_locations)
+            .field("identity", &self.identity)
+            .field("redacted", &self.redacted)
+            .field("tags", &self.tags)
+            .field("fingerprint", &self.fingerprint)
+            .field("provenance", &self.provenance)
+            .field("secret", &hidden(&self.secret))
+            .field("secret_sha256", &hidden(&self.secret_sha256))
+            .finish()
+    }
 }
 
 impl Finding {
@@ -398,6 +422,21 @@ mod tests {
         assert_ne!(a.fingerprint, c.fingerprint);
         assert_eq!(a.fingerprint.len(), 32);
         assert!(!a.fingerprint.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret_and_its_hash() {
+        let f = FindingBuilder::new("r", Kind::Secret, "t", loc("a.txt", 1))
+            .secret(b"s3cr3tvalue-xyz", true)
+            .build();
+        assert_eq!(f.secret.as_deref(), Some("s3cr3tvalue-xyz"));
+        let dbg = format!("{f:?} {f:#?}");
+        assert!(!dbg.contains("s3cr3tvalue"), "{dbg}");
+        assert!(
+            !dbg.contains(&sha256_hex(b"s3cr3tvalue-xyz")[..16]),
+            "{dbg}"
+        );
+        assert!(dbg.contains("<hidden>") && dbg.contains(&f.fingerprint));
     }
 
     #[test]

@@ -1,0 +1,210 @@
+//! Secret hygiene: no raw secret reaches any output — any report format, an emitted file,
+//! standard error, a skip detail or a fingerprint — unless `--show-secrets` asks for it. The
+//! secrets sit in well-formed files and in malformed ones (a parse error right at the secret,
+//! invalid UTF-8 around it, the value repeated on its line), so error paths are covered too.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Secrets the built-in rules know, in realistic forms. Each must be found (checked below), or
+/// the test would prove nothing. (An AWS access key id is an identifier, shown on purpose as
+/// the identity of its secret key, so it is not in this list.)
+const AWS_KEY_ID: &str = "AKIAQ3EGRXZ5LPMN7T2B";
+const SECRETS: &[(&str, &str)] = &[
+    ("github", "ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be"),
+    ("aws-secret", "wJf7Qp2Lk9Xz4Rt8Vn3Bm6Yc1Hd5Gs0AeUiOoPqZ"),
+    (
+        "slack",
+        "xoxb-2840391756-4839201756384-Zq8kP2mXw9LrT4vB7nC1dY6s",
+    ),
+    ("password", "Zq8#kP2mWx9!vLr4"),
+];
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let akid = AWS_KEY_ID;
+    let [(_, gh), (_, aws), (_, slack), (_, pw)] = SECRETS else {
+        unreachable!()
+    };
+    let w = |rel: &str, content: &[u8]| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    };
+    w(
+        "deploy/.env",
+        format!("AWS_ACCESS_KEY_ID={akid}\nAWS_SECRET_ACCESS_KEY={aws}\nDB_PASSWORD=\"{pw}\"\n")
+            .as_bytes(),
+    );
+    // Parse errors right at the secret, in every structured format.
+    w(
+        ".github/workflows/ci.yml",
+        format!("on: push\njobs:\n  x:\n    env:\n      GH_TOKEN: \"{gh}\n    - [{slack}: }}\n")
+            .as_bytes(),
+    );
+    w(
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\nstringData:\n  token: {slack}\n  :\n\t- *undefined {gh}\n").as_bytes(),
+    );
+    w(
+        "config/app.json",
+        format!("{{\"slack\": \"{slack}\",, \"gh\": {gh} }}").as_bytes(),
+    );
+    w(
+        "infra/main.tf",
+        format!("provider \"github\" {{\n  token = \"{gh}\" {{{{\n  x = <<EOT\n").as_bytes(),
+    );
+    w(
+        "iam/policy.json",
+        format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"{aws}\"")
+            .as_bytes(),
+    );
+    // Invalid UTF-8 hugging the secret, and the value repeated on its line.
+    let mut bad = b"\xff\xfe token=".to_vec();
+    bad.extend(gh.as_bytes());
+    bad.extend(b"\xc3\x28 # same as ");
+    bad.extend(gh.as_bytes());
+    bad.extend(b"\n");
+    w("notes/bad-utf8.txt", &bad);
+    // UTF-16 with a byte-order mark.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in format!("SLACK_BOT_TOKEN={slack}\r\n").encode_utf16() {
+        utf16.extend(u.to_le_bytes());
+    }
+    w("win/settings.ps1", &utf16);
+    dir
+}
+
+fn ferret(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferret"))
+        .arg("scan")
+        .arg(dir)
+        .args(args)
+        .env_remove("FERRET_FINGERPRINT_SALT")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run ferret")
+}
+
+fn assert_clean(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for (name, s) in SECRETS {
+        assert!(
+            !text.contains(s),
+            "{what}: raw {name} secret in output:\n{text}"
+        );
+        // Not even a long-enough piece of it (masking keeps at most a 6-character prefix).
+        for w in s.as_bytes().windows(10) {
+            let piece = std::str::from_utf8(w).unwrap();
+            assert!(
+                !text.contains(piece),
+                "{what}: {piece:?} of the {name} secret in output:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_format_shows_a_raw_secret() {
+    let dir = tree();
+    let out = tempfile::tempdir().unwrap();
+    let emitted: Vec<(String, std::path::PathBuf)> =
+        ["json", "sarif", "github", "markdown", "text"]
+            .iter()
+            .map(|f| (f.to_string(), out.path().join(format!("report.{f}"))))
+            .collect();
+    for format in ["text", "json", "sarif", "github", "markdown"] {
+        let mut args = vec!["--format", format, "--color", "always", "--include-tests"];
+        let emits: Vec<String> = emitted
+            .iter()
+            .map(|(f, p)| format!("{f}={}", p.display()))
+            .collect();
+        for e in &emits {
+            args.extend(["--emit", e.as_str()]);
+        }
+        let o = ferret(dir.path(), &args);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_clean(&format!("{format} stdout"), &o.stdout);
+        assert_clean(&format!("{format} stderr"), &o.stderr);
+        for (f, p) in &emitted {
+            assert_clean(&format!("--emit {f}"), &std::fs::read(p).unwrap());
+        }
+    }
+}
+
+#[test]
+fn every_secret_is_found_and_shown_only_when_asked() {
+    let dir = tree();
+    let o = ferret(
+        dir.path(),
+        &["--format", "json", "--show-secrets", "--include-tests"],
+    );
+    let shown = String::from_utf8_lossy(&o.stdout);
+    for (name, s) in SECRETS {
+        assert!(
+            shown.contains(s),
+            "{name} secret was not found at all:\n{shown}"
+        );
+    }
+    // Found in the malformed files too, not only in the .env.
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for p in [
+        ".github/workflows/ci.yml",
+        "k8s/secret.yaml",
+        "config/app.json",
+        "infra/main.tf",
+        "notes/bad-utf8.txt",
+        "win/settings.ps1",
+    ] {
+        assert!(paths.contains(&p), "nothing found in {p}: {paths:?}");
+    }
+}
+
+#[test]
+fn fingerprints_are_keyed_and_salted() {
+    let dir = tree();
+    let fingerprints = |salt: Option<&str>| -> Vec<String> {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
+        c.arg("scan").arg(dir.path()).args(["--format", "json"]);
+        match salt {
+            Some(s) => c.env("FERRET_FINGERPRINT_SALT", s),
+            None => c.env_remove("FERRET_FINGERPRINT_SALT"),
+        };
+        let o = c.output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = fingerprints(None);
+    assert!(!plain.is_empty());
+    assert_eq!(plain, fingerprints(None), "fingerprints must be stable");
+    let salted = fingerprints(Some("org-secret-1"));
+    assert_eq!(salted.len(), plain.len());
+    for (a, b) in plain.iter().zip(&salted) {
+        assert_ne!(a, b, "the salt must change every fingerprint");
+    }
+    assert_ne!(salted, fingerprints(Some("org-secret-2")));
+    // Neither the secret nor an unkeyed hash of it.
+    for (_, s) in SECRETS {
+        let sha = ferret::findings::sha256_hex(s.as_bytes());
+        let b3 = blake3::hash(s.as_bytes()).to_hex().to_string();
+        for f in plain.iter().chain(&salted) {
+            assert!(!f.contains(s) && !sha.starts_with(f.as_str()) && !b3.starts_with(f.as_str()));
+        }
+    }
+}
