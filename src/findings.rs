@@ -335,18 +335,21 @@ impl FindingBuilder {
     }
 }
 
-/// Fingerprint scheme v1 (documented in docs/json-output.md):
+/// Fingerprint scheme (documented in docs/json-output.md):
 ///
 /// * secrets: `blake3-keyed(K, "secret\0" rule_id "\0" secret)` — the path is deliberately left
 ///   out so the fingerprint survives renames and moves, and one secret in many files is one secret;
 /// * grants: `blake3-keyed(K, "grant\0" rule_id "\0" path "\0" material)`.
 ///
-/// K is a fixed 32-byte domain key. The result is truncated to 128 bits (32 hex chars). Short
-/// secrets remain guessable by anyone who knows the scheme, which is why `secret_sha256` style
-/// hashes are never written to output; see docs for the salt option.
+/// K is derived from a fixed context and `FERRET_FINGERPRINT_SALT`. The result is truncated to
+/// 128 bits (32 hex chars). Without a salt, anyone who knows the scheme can test guesses of a
+/// secret against its fingerprint, and a weak secret (a password) falls to a dictionary quickly;
+/// so without a salt, the fingerprint of a secret estimated under [`WEAK_SECRET_BITS`] is
+/// stretched by [`STRETCH_ROUNDS`] more keyed hashes, which multiplies the cost of every guess.
+/// Only a salt unknown to the reader makes guessing infeasible.
 pub fn fingerprint(rule_id: &str, kind: Kind, path: &str, material: &[u8]) -> String {
     let key = fingerprint_key();
-    let mut h = blake3::Hasher::new_keyed(&key);
+    let mut h = blake3::Hasher::new_keyed(&key.key);
     h.update(kind.to_string().as_bytes());
     h.update(b"\0");
     h.update(rule_id.as_bytes());
@@ -356,18 +359,82 @@ pub fn fingerprint(rule_id: &str, kind: Kind, path: &str, material: &[u8]) -> St
         h.update(b"\0");
     }
     h.update(material);
-    let out = h.finalize();
-    out.to_hex()[..32].to_string()
+    let mut digest = *h.finalize().as_bytes();
+    if kind == Kind::Secret && !key.salted && estimated_bits(material) < WEAK_SECRET_BITS {
+        digest = stretch(&key.key, digest);
+    }
+    blake3::Hash::from(digest).to_hex()[..32].to_string()
 }
 
-fn fingerprint_key() -> [u8; 32] {
+/// Secrets estimated weaker than this many bits (length × Shannon entropy per byte, which
+/// underestimates random strings, so erring towards stretching) get a stretched fingerprint.
+/// Generated tokens (`ghp_` + 36 random characters ≈ 200) stay a single hash.
+pub const WEAK_SECRET_BITS: f64 = 100.0;
+/// Extra keyed hashes for a weak secret's fingerprint: about 0.3 ms once per distinct secret
+/// (memoised), and 4,096 times the work of each guess.
+pub const STRETCH_ROUNDS: u32 = 1 << 12;
+/// Stretched fingerprints remembered per process, so a secret repeated across files and
+/// commits is stretched once.
+const STRETCH_MEMO_MAX: usize = 1 << 16;
+
+fn estimated_bits(secret: &[u8]) -> f64 {
+    if secret.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in secret {
+        counts[b as usize] += 1;
+    }
+    let n = secret.len() as f64;
+    let per_byte: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    per_byte * n
+}
+
+fn stretch(key: &[u8; 32], first: [u8; 32]) -> [u8; 32] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], [u8; 32]>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(done) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&first) {
+        return *done;
+    }
+    let mut d = first;
+    for _ in 0..STRETCH_ROUNDS {
+        d = *blake3::keyed_hash(key, &d).as_bytes();
+    }
+    let mut m = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if m.len() < STRETCH_MEMO_MAX {
+        m.insert(first, d);
+    }
+    d
+}
+
+struct FingerprintKey {
+    key: [u8; 32],
+    salted: bool,
+}
+
+fn fingerprint_key() -> &'static FingerprintKey {
     // A user-chosen salt (FERRET_FINGERPRINT_SALT) makes fingerprints unlinkable across
-    // organisations and defeats precomputed guesses of short secrets.
-    let salt = std::env::var("FERRET_FINGERPRINT_SALT").unwrap_or_default();
-    blake3::derive_key(
-        "ferret 2026 finding fingerprint v1",
-        format!("salt:{salt}").as_bytes(),
-    )
+    // organisations and, kept secret, makes guessing a secret from its fingerprint infeasible.
+    static KEY: std::sync::OnceLock<FingerprintKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let salt = std::env::var("FERRET_FINGERPRINT_SALT").unwrap_or_default();
+        FingerprintKey {
+            key: blake3::derive_key(
+                "ferret 2026 finding fingerprint v1",
+                format!("salt:{salt}").as_bytes(),
+            ),
+            salted: !salt.is_empty(),
+        }
+    })
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -437,6 +504,31 @@ mod tests {
             "{dbg}"
         );
         assert!(dbg.contains("<hidden>") && dbg.contains(&f.fingerprint));
+    }
+
+    #[test]
+    fn weak_secrets_are_stretched_strong_ones_are_not() {
+        assert!(estimated_bits(b"Summer2024!") < WEAK_SECRET_BITS);
+        assert!(estimated_bits(b"ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be") > WEAK_SECRET_BITS);
+        let key = fingerprint_key();
+        let one_pass = |material: &[u8]| {
+            let mut h = blake3::Hasher::new_keyed(&key.key);
+            h.update(b"secret\0r\0");
+            h.update(material);
+            h.finalize().to_hex()[..32].to_string()
+        };
+        let strong = b"ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be";
+        assert_eq!(
+            fingerprint("r", Kind::Secret, "a", strong),
+            one_pass(strong)
+        );
+        if !key.salted {
+            let weak = b"Summer2024!";
+            let f = fingerprint("r", Kind::Secret, "a", weak);
+            assert_ne!(f, one_pass(weak));
+            // Memoised and deterministic.
+            assert_eq!(f, fingerprint("r", Kind::Secret, "b", weak));
+        }
     }
 
     #[test]
