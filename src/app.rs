@@ -59,6 +59,17 @@ impl ContentScanner for Detectors {
                 ),
             );
         }
+        if scan.unreported > 0 {
+            stats.skip(
+                path,
+                SkipReason::FindingLimit,
+                format!(
+                    "{} findings; the first {} by position are reported (--max-findings-per-file)",
+                    scan.findings.len() + scan.unreported,
+                    scan.findings.len()
+                ),
+            );
+        }
         scan.findings
     }
 }
@@ -150,6 +161,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         EngineOptions {
             show_secrets: args.output.show_secrets,
             allow_secrets: config.allow_secret_regexes(),
+            max_findings_per_file: args.max_findings_per_file,
         },
     );
     let budget = args

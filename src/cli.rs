@@ -113,6 +113,10 @@ pub struct ScanArgs {
     /// 0 = no limit). Default 10s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
     pub file_timeout: Option<f64>,
+    /// Report at most N findings per file, the first by position; the rest are counted
+    /// (0 = no limit).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_findings_per_file: usize,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,

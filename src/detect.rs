@@ -33,6 +33,10 @@ pub struct EngineOptions {
     pub show_secrets: bool,
     /// Secrets matching any of these are dropped (config `allowlist.regexes`).
     pub allow_secrets: Vec<regex::bytes::Regex>,
+    /// At most this many findings per file, the first by position (0: no limit). A file of
+    /// hundreds of thousands of tokens is generated data or an attack on the scanner's memory
+    /// (each finding costs about a kilobyte); the rest are counted, not built.
+    pub max_findings_per_file: usize,
 }
 
 /// A compiled rule set.
@@ -64,6 +68,8 @@ pub struct FileScan {
     /// The time budget ran out before every rule had run over the file: `findings` are the ones
     /// found until then (none is dropped), and the caller reports the file as incompletely scanned.
     pub timed_out: bool,
+    /// Findings past `max_findings_per_file`, counted but not reported.
+    pub unreported: usize,
 }
 
 impl Engine {
@@ -159,14 +165,15 @@ impl Engine {
                 break;
             }
         }
-        let findings = if candidates.is_empty() {
-            Vec::new()
+        let (findings, unreported) = if candidates.is_empty() {
+            (Vec::new(), 0)
         } else {
             self.build_findings(path, bytes, candidates)
         };
         FileScan {
             findings,
             timed_out,
+            unreported,
         }
     }
 
@@ -258,7 +265,12 @@ impl Engine {
 
     /// Everything here is linear in the content plus n·log n in the candidates: a file of one
     /// enormous line holding many secrets must not cost a scan of the line per secret.
-    fn build_findings(&self, path: &str, bytes: &[u8], cands: Vec<Candidate>) -> Vec<Finding> {
+    fn build_findings(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        cands: Vec<Candidate>,
+    ) -> (Vec<Finding>, usize) {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
         let masks = MaskSpans::new(cands.iter().map(|c| (c.secret_start, c.secret_end)));
         let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 4);
@@ -283,7 +295,13 @@ impl Engine {
                 !has_marker(c.match_start) && !has_marker(last_byte(c.match_start, c.match_end))
             })
             .collect();
-        let cands = self.resolve_overlaps(cands);
+        let mut cands = self.resolve_overlaps(cands);
+        let limit = match self.options.max_findings_per_file {
+            0 => usize::MAX,
+            n => n,
+        };
+        let unreported = cands.len().saturating_sub(limit);
+        cands.truncate(limit);
         let mut findings = Vec::with_capacity(cands.len());
         for c in cands {
             let rule = &self.rules[c.rule];
@@ -327,7 +345,7 @@ impl Engine {
                     .build(),
             );
         }
-        findings
+        (findings, unreported)
     }
 
     /// Where several rules matched overlapping bytes, keep the most specific: higher
@@ -1259,6 +1277,26 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert_eq!(f.len(), n);
         assert_eq!(f[n - 1].location.column as usize, 1 + (n - 1) * 14);
         assert!(took.as_secs() < 30, "took {took:?}");
+    }
+
+    #[test]
+    fn findings_per_file_are_capped_and_the_rest_counted() {
+        let mut set = RuleSet::default();
+        set.add_file_text("t", RULES).unwrap();
+        let e = Engine::new(
+            set,
+            EngineOptions {
+                max_findings_per_file: 3,
+                ..EngineOptions::default()
+            },
+        );
+        let text = b"demo_aaaa0001\ndemo_aaaa0002 demo_aaaa0003\ndemo_aaaa0004\ndemo_aaaa0005";
+        let r = e.scan_until("a", text, None);
+        assert_eq!(r.findings.len(), 3);
+        assert_eq!(r.unreported, 2);
+        let lines: Vec<u32> = r.findings.iter().map(|f| f.location.line).collect();
+        assert_eq!(lines, vec![1, 2, 2]);
+        assert_eq!(engine(RULES).scan_until("a", text, None).unreported, 0);
     }
 
     #[test]

@@ -767,6 +767,30 @@ fn a_tree_that_changes_while_it_is_scanned() {
 }
 
 #[test]
+fn a_file_of_thousands_of_secrets_reports_the_first_and_counts_the_rest() {
+    let t = Tree::new();
+    let mut dense = String::new();
+    for i in 0..5000u64 {
+        dense.push_str(&format!("tsttok_{:024x} ", i * 7919));
+    }
+    t.write("dense.txt", dense.as_bytes());
+    let v = t.scan(&[]).assert_survived(ORDINARY_RSS_KB);
+    let in_dense = |v: &Value| {
+        findings(v)
+            .iter()
+            .filter(|f| f["path"] == "dense.txt")
+            .count()
+    };
+    assert_eq!(in_dense(&v), 1000);
+    let e = skipped(&v, "dense.txt", "finding_limit");
+    assert!(e["detail"].as_str().unwrap().starts_with("5000 findings"));
+    let v = t
+        .scan(&["--max-findings-per-file", "0"])
+        .assert_survived(ORDINARY_RSS_KB);
+    assert_eq!(in_dense(&v), 5000);
+}
+
+#[test]
 fn a_file_that_takes_too_long_is_stopped_and_reported() {
     let t = Tree::new();
     // 4 MB of distinct tokens: every rule's prefilter fires and the token rule matches ~100k

@@ -37,6 +37,9 @@ pub enum SkipReason {
     /// The per-file time budget ran out: the file was scanned only in part (the findings up to
     /// then are reported).
     Timeout,
+    /// More findings in one file than `--max-findings-per-file`: the first are reported, the
+    /// rest counted.
+    FindingLimit,
 }
 
 impl SkipReason {
@@ -53,6 +56,7 @@ impl SkipReason {
             SkipReason::MissingObject => "missing_object",
             SkipReason::Submodule => "submodule",
             SkipReason::Timeout => "timeout",
+            SkipReason::FindingLimit => "finding_limit",
         }
     }
 
@@ -68,6 +72,7 @@ impl SkipReason {
                 | SkipReason::InternalError
                 | SkipReason::MissingObject
                 | SkipReason::Timeout
+                | SkipReason::FindingLimit
         )
     }
 }
