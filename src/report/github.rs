@@ -148,6 +148,9 @@ fn summary_line(report: &Report<'_>) -> String {
     if skipped > 0 {
         line.push_str(&format!(", {skipped} skipped"));
     }
+    // One line, whatever the scope holds (it is user input): a newline in it would start a
+    // line of the runner's choosing.
+    let mut line = crate::report::printable(&line).into_owned();
     // Neutralise a line that could be read as a workflow command (a scope or path is user input).
     if line.starts_with("::") {
         line.insert(0, ' ');
@@ -158,6 +161,24 @@ fn summary_line(report: &Report<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (report_writers): a newline in the scope split the summary into two
+    /// lines, the second read by the runner as a workflow command.
+    #[test]
+    fn the_summary_is_one_line_whatever_the_scope() {
+        let summary = crate::source::Summary::default();
+        let report = Report {
+            findings: &[],
+            summary: &summary,
+            rules: &[],
+            elapsed_secs: 0.0,
+            scope: "range a..b\n::error file=x::forged\r\n::add-mask::x".into(),
+            secrets_shown: false,
+        };
+        let out = render(&report);
+        assert_eq!(out.lines().count(), 1, "{out:?}");
+        assert!(!out.starts_with("::"), "{out:?}");
+    }
 
     #[test]
     fn escapes_data_and_properties() {

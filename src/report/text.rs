@@ -112,7 +112,7 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
     let _ = writeln!(
         out,
         " in {}: {} files, {} scanned in {:.2}s",
-        report.scope,
+        printable(&report.scope),
         s.files_scanned,
         human_bytes(s.bytes_scanned),
         report.elapsed_secs
@@ -167,5 +167,52 @@ fn plural(n: u64, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{FindingBuilder, Kind, Location};
+    use crate::source::{SkipReason, Skipped, Summary};
+
+    /// Found by fuzzing (report_writers): the scope was written raw, so a NUL or an escape
+    /// sequence in it reached the terminal.
+    #[test]
+    fn no_raw_control_character_from_any_field() {
+        let hostile = "a\u{0}b\u{1b}[2Jc\r\nd\u{202e}e";
+        let loc = Location {
+            path: hostile.into(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 2,
+        };
+        let findings = vec![FindingBuilder::new("r", Kind::Secret, hostile, loc)
+            .message(hostile)
+            .redacted(hostile)
+            .build()];
+        let mut summary = Summary::default();
+        summary.skipped.insert("unreadable".into(), 1);
+        summary.skipped_files.push(Skipped {
+            path: hostile.into(),
+            reason: SkipReason::Unreadable,
+            detail: hostile.into(),
+        });
+        summary.warnings.push(hostile.into());
+        let report = Report {
+            findings: &findings,
+            summary: &summary,
+            rules: &[],
+            elapsed_secs: 0.0,
+            scope: hostile.into(),
+            secrets_shown: false,
+        };
+        let text = render(&report, false);
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+            .collect();
+        assert!(bad.is_empty(), "{bad:?} in {text:?}");
     }
 }
