@@ -295,9 +295,13 @@ impl<'a> Builder<'a> {
                 }
                 Event::Scalar(value, style, anchor, tag) => {
                     let tag = tag.map(|t| tag_name(&t));
-                    let span = Span::new(start, end);
-                    let node =
-                        wrap_tag(Node::new(scalar(&value, style, tag.as_deref()), span), tag);
+                    let span = scalar_span(self.text, start, end, style);
+                    let inner = Node::new(scalar(&value, style, tag.as_deref()), span);
+                    // The tag's node spans tag and value; the value's node the value alone.
+                    let mut node = wrap_tag(inner, tag);
+                    if matches!(node.value, Value::Tagged(..)) {
+                        node.span.start = start;
+                    }
                     self.finish(node, anchor, start)?;
                 }
                 Event::Alias(id) => {
@@ -384,6 +388,46 @@ impl<'a> Builder<'a> {
             message: e.info().to_string(),
         }
     }
+}
+
+/// The span of a scalar's value alone. The parser's span may start at the scalar's anchor or
+/// tag (`&name "x"`, `!Sub x`) and, for quoted scalars, run on over a trailing comment; the
+/// value starts after those properties and a quoted value ends at its closing quote.
+fn scalar_span(text: &str, start: usize, end: usize, style: ScalarStyle) -> Span {
+    let b = text.as_bytes();
+    let mut i = start;
+    while i < end && matches!(b[i], b'&' | b'!') {
+        while i < end && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        while i < end && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+    }
+    let quote = match style {
+        ScalarStyle::SingleQuoted => b'\'',
+        ScalarStyle::DoubleQuoted => b'"',
+        _ => return Span::new(i.min(end), end),
+    };
+    if b.get(i) != Some(&quote) {
+        return Span::new(start, end);
+    }
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' if quote == b'"' => j += 2,
+            c if c == quote => {
+                // `''` inside a single-quoted scalar is one quote.
+                if quote == b'\'' && b.get(j + 1) == Some(&b'\'') {
+                    j += 2;
+                } else {
+                    return Span::new(i, j + 1);
+                }
+            }
+            _ => j += 1,
+        }
+    }
+    Span::new(i, end)
 }
 
 /// How a tag is shown: `!Sub`, `!reference`, `!!binary`.
@@ -516,9 +560,13 @@ mod tests {
         let text = "Policy: !Sub 'arn:aws:s3:::${Bucket}/*'\nList: !reference [.setup, script]\n";
         let docs = load(text.as_bytes()).unwrap();
         let p = docs[0].get("Policy").unwrap();
-        assert!(matches!(&p.value, Value::Tagged(t, _) if t == "!Sub"));
+        let Value::Tagged(t, inner) = &p.value else {
+            panic!("not tagged: {p:?}")
+        };
+        assert_eq!(t, "!Sub");
         assert_eq!(p.as_str(), Some("arn:aws:s3:::${Bucket}/*"));
         assert_eq!(text_at(text, p.span), "!Sub 'arn:aws:s3:::${Bucket}/*'");
+        assert_eq!(text_at(text, inner.span), "'arn:aws:s3:::${Bucket}/*'");
         let l = docs[0].get("List").unwrap();
         assert_eq!(l.as_seq().unwrap().len(), 2);
     }
@@ -555,6 +603,17 @@ mod tests {
         let docs = load(text.as_bytes()).unwrap();
         let v = docs[0].get("permissions").unwrap();
         assert_eq!(text_at(text, v.span), "read-all");
+    }
+
+    #[test]
+    fn scalar_spans_leave_out_anchors_and_trailing_comments() {
+        let text = "a: &lvl \"easy\"\nb: 'it''s' # note\nc: \"q\\\"x\" # c\nd: plain # comment\n";
+        let docs = load(text.as_bytes()).unwrap();
+        let at = |k: &str| text_at(text, docs[0].get(k).unwrap().span);
+        assert_eq!(at("a"), "\"easy\"");
+        assert_eq!(at("b"), "'it''s'");
+        assert_eq!(at("c"), "\"q\\\"x\"");
+        assert_eq!(at("d"), "plain");
     }
 
     #[test]
