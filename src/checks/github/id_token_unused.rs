@@ -156,7 +156,7 @@ fn id_token_write(p: &crate::models::gha::Permissions<'_>) -> Option<crate::mode
 }
 
 /// Whether a job may request an OIDC token, erring towards yes where its steps are not visible.
-fn may_use_oidc(job: &Job<'_>) -> bool {
+pub(super) fn may_use_oidc(job: &Job<'_>) -> bool {
     job.is_reusable_call() || job.steps.iter().any(step_may_use_oidc)
 }
 

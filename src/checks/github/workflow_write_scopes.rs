@@ -28,9 +28,14 @@ declare_check! {
     /// **Fix.** Keep the workflow level read-only (`contents: read`, or `{}`) and grant the write
     /// on the job that needs it.
     ///
-    /// Not reported: workflows where fewer than two jobs inherit the workflow's permissions
-    /// (the one job that does would hold the write either way), reusable-only workflows, and
-    /// `write-all` (reported by `gha-permissions-write-all`).
+    /// Reported at the scope, naming the inheriting jobs that show no use of it. Not reported:
+    /// workflows where fewer than two jobs inherit the workflow's permissions (the one job that
+    /// does would hold the write either way), scopes every inheriting job visibly uses (for
+    /// example `packages: write` in jobs that push images, `pull-requests: write` in jobs that
+    /// comment through `actions/github-script`), reusable-only workflows, and `write-all`
+    /// (reported by `gha-permissions-write-all`), and an `id-token: write` that no job uses
+    /// (reported by `gha-id-token-unused`). Jobs that call reusable workflows or local actions
+    /// are assumed to use the scope.
     pub struct WorkflowWriteScopes => WORKFLOW_WRITE_SCOPES {
         id: "gha-workflow-write-scopes",
         name: "Write scope granted to every job at workflow level",
@@ -56,28 +61,30 @@ impl Check for WorkflowWriteScopes {
             if w.is_reusable_only() {
                 continue;
             }
-            let inheriting: Vec<&str> = w
-                .jobs
-                .iter()
-                .filter(|j| j.permissions.is_none())
-                .map(|j| j.id)
-                .collect();
-            if inheriting.len() < 2 {
+            let inheriting = w.jobs.iter().filter(|j| j.permissions.is_none()).count();
+            if inheriting < 2 {
                 continue;
             }
-            let list = inheriting
-                .iter()
-                .map(|j| format!("`{j}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
             for scope in p.write_scopes() {
+                let idle: Vec<String> = w
+                    .jobs
+                    .iter()
+                    .filter(|j| j.permissions.is_none() && !super::uses_scope(j, scope.name))
+                    .map(|j| format!("`{}`", j.id))
+                    .collect();
+                // An `id-token: write` that no job uses is `gha-id-token-unused`'s finding.
+                if idle.is_empty() || (scope.name == "id-token" && idle.len() == inheriting) {
+                    continue;
+                }
                 out.push(doc.finding(
                     self.info(),
                     scope.key.span,
                     Some(token_identity(doc.path, None)),
                     format!(
-                        "`{}: write` at workflow level is inherited by {list}",
-                        scope.name
+                        "`{}: write` at workflow level is inherited by {}, which show{} no use of it",
+                        scope.name,
+                        idle.join(", "),
+                        if idle.len() == 1 { "s" } else { "" }
                     ),
                     scope.name,
                 ));
