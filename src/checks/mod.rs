@@ -368,7 +368,19 @@ impl GrantScanner {
         if applicable.is_empty() {
             return Vec::new();
         }
-        let roots = match parse(class, bytes) {
+        // A loader bug must not cost the file's secret findings, which are already made.
+        let Ok(parsed) = std::panic::catch_unwind(|| parse(class, bytes)) else {
+            stats.skip(
+                path,
+                SkipReason::InternalError,
+                format!(
+                    "internal error while loading this {} file: grant checks skipped, secrets still scanned",
+                    class.kind.as_str()
+                ),
+            );
+            return Vec::new();
+        };
+        let roots = match parsed {
             Parsed::Roots(r) => r,
             Parsed::Unsupported => return Vec::new(),
             Parsed::Error(e) => {
