@@ -17,7 +17,7 @@ declare_check! {
     ///
     /// ```yaml
     /// variables:
-    ///   SONAR_TOKEN: "squ_4f1c0b9e2d7a6c5b3e8f0a1d2c4b6e8f0a1c3d5e"
+    ///   SMTP_PASSWORD: Spr1ng-Bre4k-2025
     /// deploy:
     ///   variables:
     ///     REGISTRY_PASSWORD: Wint3r-Is-Coming-2024
