@@ -552,4 +552,59 @@ mod tests {
             );
         }
     }
+
+    /// Mutated fixtures (brackets, quotes, anchors, indentation changed at random) never panic
+    /// the loader or a check: every file is either checked or a counted parse error.
+    #[test]
+    fn mutated_pipeline_files_never_panic() {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/grants");
+        let mut files = Vec::new();
+        let mut todo = vec![base];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                    let shown = p.to_string_lossy().replace('\\', "/");
+                    files.push((shown, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        assert!(files.len() > 20);
+        let scanner = GrantScanner::new(&[], &BTreeMap::new(), false);
+        let stats = ScanStats::default();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        let alphabet = b"[]{}:-,&*!|>'\"#\n \t?%@`\\";
+        for _ in 0..40 {
+            for (path, bytes) in &files {
+                let mut m = bytes.clone();
+                for _ in 0..1 + next() % 4 {
+                    let i = next() % m.len().max(1);
+                    let c = alphabet[next() % alphabet.len()];
+                    match next() % 3 {
+                        0 if i < m.len() => m[i] = c,
+                        1 if i < m.len() => {
+                            m.remove(i);
+                        }
+                        _ => m.insert(i.min(m.len()), c),
+                    }
+                }
+                scanner.scan(path, &m, &stats);
+            }
+        }
+        let s = stats.snapshot();
+        assert!(
+            !s.skipped.contains_key("internal_error"),
+            "{:?}",
+            s.skipped_files
+        );
+        assert!(s.skipped.get("parse_error").copied().unwrap_or(0) > 0);
+    }
 }
