@@ -2,7 +2,8 @@
 //! snapshot of every finding on the fixtures, positive and negative fixtures per check,
 //! malformed input, configuration, and the generated documentation.
 //!
-//! Snapshots live in `fixtures/grants/expected/<platform>.json`; regenerate them with
+//! Snapshots (path, line, column, check id, identity and severity of every grant finding) live
+//! in `fixtures/grants/expected/<platform>.json`; regenerate them with
 //! `UPDATE_GOLDEN=1 cargo test --test grants_ci` and review the diff.
 
 use serde_json::{json, Value};
@@ -57,6 +58,7 @@ fn grant_rows(report: &Value) -> Vec<Value> {
                 "column": f["column"],
                 "id": f["rule_id"],
                 "identity": f["identity"],
+                "severity": f["severity"],
             })
         })
         .collect();

@@ -47,8 +47,8 @@ declare_check! {
 
 /// Actions (by prefix of `owner/repo`) that request an OIDC token.
 const OIDC_ACTIONS: &[&str] = &[
-    "aws-actions/configure-aws-credentials",
-    "google-github-actions/auth",
+    "aws-actions/",
+    "google-github-actions/",
     "azure/login",
     "azure/",
     "hashicorp/vault-action",
@@ -64,6 +64,7 @@ const OIDC_ACTIONS: &[&str] = &[
     "chainguard-dev/",
     "slsa-framework/",
     "pulumi/auth-actions",
+    "goreleaser/goreleaser-action",
 ];
 
 /// Inputs that only make sense with OIDC (e.g. `role-to-assume` without static keys).
@@ -74,6 +75,7 @@ const OIDC_INPUTS: &[&str] = &[
     "oidc",
     "audience",
     "id-token",
+    "provenance",
 ];
 
 /// Script fragments that request or consume an OIDC token.

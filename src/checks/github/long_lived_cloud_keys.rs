@@ -29,6 +29,10 @@ declare_check! {
     /// repository and branch or environment; grant the job `id-token: write`; log in with
     /// `role-to-assume`, `client-id`/`tenant-id`/`subscription-id`, or
     /// `workload_identity_provider`. Then delete the key at the provider.
+    ///
+    /// `AWS_*` variables next to an endpoint override, or read from secrets named for an
+    /// S3-compatible store (R2, Spaces, MinIO, …), are not reported: those stores have no OIDC
+    /// federation.
     pub struct LongLivedCloudKeys => LONG_LIVED_CLOUD_KEYS {
         id: "gha-long-lived-cloud-keys",
         name: "Long-lived cloud key used where OIDC federation is available",
@@ -131,6 +135,11 @@ impl LongLivedCloudKeys {
 
     fn env(&self, doc: &Document<'_>, env: &Node, out: &mut Vec<Finding>) {
         let mut done: Vec<&str> = Vec::new();
+        // AWS_* variables also configure S3-compatible stores (R2, Spaces, MinIO…) that have no
+        // OIDC federation: an endpoint override or such a name means the key is not AWS's.
+        if s3_compatible(env) {
+            done.push("aws-access-key");
+        }
         for (name, kind) in KEY_ENV {
             if done.contains(kind) {
                 continue;
@@ -200,6 +209,38 @@ impl LongLivedCloudKeys {
         out.push(f);
         true
     }
+}
+
+/// Names of S3-compatible stores that read `AWS_*` keys but federate with nothing.
+const S3_COMPATIBLE: &[&str] = &[
+    "r2",
+    "minio",
+    "spaces",
+    "wasabi",
+    "backblaze",
+    "b2",
+    "linode",
+    "scaleway",
+    "digitalocean",
+    "ceph",
+    "garage",
+    "storj",
+];
+
+fn s3_compatible(env: &Node) -> bool {
+    env.as_map().unwrap_or(&[]).iter().any(|(k, v)| {
+        let key = k.as_str().unwrap_or("").to_ascii_lowercase();
+        if key.contains("endpoint") {
+            return true;
+        }
+        if !key.starts_with("aws_") {
+            return false;
+        }
+        let value = v.as_str().unwrap_or("").to_ascii_lowercase();
+        value
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| S3_COMPATIBLE.contains(&w))
+    })
 }
 
 fn is_aws_key_id(s: &str) -> bool {

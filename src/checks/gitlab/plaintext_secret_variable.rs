@@ -27,8 +27,10 @@ declare_check! {
     /// masked and protected (or fetch it from a secrets manager with `secrets:` and
     /// `id_tokens:`), and remove the entry from the file.
     ///
-    /// Not reported: values that reference other variables (`$DB_PASSWORD`), paths, and
-    /// well-known throwaway values of test services (`postgres`, `password`, `secret`, …).
+    /// Not reported: values that reference other variables (`$DB_PASSWORD`), paths,
+    /// well-known throwaway values (`postgres`, `password`, `secret`, …), and the passwords
+    /// of service containers (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, …) in pipelines that
+    /// run `services:`, which live only as long as the job.
     pub struct PlaintextSecretVariable => PLAINTEXT_SECRET_VARIABLE {
         id: "gitlab-plaintext-secret-variable",
         name: "Credential written in a pipeline variable",
@@ -90,6 +92,26 @@ const THROWAWAY: &[&str] = &[
     "gitlab",
 ];
 
+/// Variables that set the password of a job's service container (a database that lives only as
+/// long as the job): throwaway by design when the pipeline runs `services:`.
+const SERVICE_INIT: &[&str] = &[
+    "POSTGRES_PASSWORD",
+    "POSTGRESQL_PASSWORD",
+    "MYSQL_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "MARIADB_PASSWORD",
+    "MARIADB_ROOT_PASSWORD",
+    "MONGO_INITDB_ROOT_PASSWORD",
+    "MONGODB_ROOT_PASSWORD",
+    "REDIS_PASSWORD",
+    "RABBITMQ_DEFAULT_PASS",
+    "MSSQL_SA_PASSWORD",
+    "SA_PASSWORD",
+    "ELASTIC_PASSWORD",
+    "MINIO_ROOT_PASSWORD",
+    "KEYCLOAK_ADMIN_PASSWORD",
+];
+
 impl Check for PlaintextSecretVariable {
     fn info(&self) -> &'static CheckInfo {
         &PLAINTEXT_SECRET_VARIABLE
@@ -101,12 +123,15 @@ impl Check for PlaintextSecretVariable {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         for p in super::pipelines(doc) {
+            let services = p.root.get("services").is_some()
+                || p.default.is_some_and(|d| d.get("services").is_some())
+                || p.jobs.iter().any(|j| p.lookup(j, "services").is_some());
             if let Some(vars) = p.variables {
-                self.scan(doc, vars, "the pipeline", out);
+                self.scan(doc, vars, "the pipeline", services, out);
             }
             for job in &p.jobs {
                 if let Some(vars) = job.node.get("variables") {
-                    self.scan(doc, vars, &format!("job `{}`", job.name), out);
+                    self.scan(doc, vars, &format!("job `{}`", job.name), services, out);
                 }
             }
         }
@@ -114,9 +139,19 @@ impl Check for PlaintextSecretVariable {
 }
 
 impl PlaintextSecretVariable {
-    fn scan(&self, doc: &Document<'_>, vars: &Node, whose: &str, out: &mut Vec<Finding>) {
+    fn scan(
+        &self,
+        doc: &Document<'_>,
+        vars: &Node,
+        whose: &str,
+        services: bool,
+        out: &mut Vec<Finding>,
+    ) {
         for var in variables(vars) {
             if !credential_name(var.name) || !literal_credential(&var) {
+                continue;
+            }
+            if services && SERVICE_INIT.contains(&var.name) {
                 continue;
             }
             let identity = format!("gitlab-ci-variable:{}", var.name);

@@ -27,9 +27,10 @@ declare_check! {
     /// **Fix.** List the API groups, resources and verbs the workload uses (the API server's
     /// audit log, or `kubectl auth can-i --list` for the account, shows what it touches).
     ///
-    /// Severity: critical when both verbs and resources are `*`, high when one of them is,
-    /// medium for `apiGroups: ["*"]` with named resources and verbs. Roles the cluster ships
-    /// (`system:*`) are not reported.
+    /// Severity: critical when both verbs and resources are `*`; high for all resources, or all
+    /// verbs on resources of a built-in API group (core, `apps`, `*.k8s.io`); medium for all
+    /// verbs on custom resources of their own group, and for `apiGroups: ["*"]` with named
+    /// resources and verbs. Roles the cluster ships (`system:*`) are not reported.
     pub struct RbacWildcard => RBAC_WILDCARD {
         id: "k8s-rbac-wildcard",
         name: "Wildcard in an RBAC rule",
@@ -79,10 +80,17 @@ impl Check for RbacWildcard {
                 if groups.is_some() {
                     what.push("all API groups");
                 }
+                // Built-in API groups (core, `apps`, `*.k8s.io`) hold the resources that lead
+                // to escalation; a custom resource's own group usually does not.
+                let builtin = rule
+                    .api_groups
+                    .iter()
+                    .any(|(g, _)| !g.contains('.') || g.ends_with(".k8s.io"));
                 let severity = match (verbs.is_some(), resources.is_some()) {
                     (true, true) => Severity::Critical,
-                    (true, false) | (false, true) => Severity::High,
-                    (false, false) => Severity::Medium,
+                    (false, true) => Severity::High,
+                    (true, false) if builtin => Severity::High,
+                    _ => Severity::Medium,
                 };
                 let identity = super::role_identity(role);
                 let mut f = doc.finding(
