@@ -39,7 +39,8 @@ declare_check! {
     /// A job counts as a deploy job when its name or stage says so (deploy, release, publish,
     /// production) or its script runs a deploy command (`terraform apply`, `kubectl apply`,
     /// `helm upgrade`, `aws s3 sync`, `gcloud … deploy`, …); as using cloud credentials when it
-    /// names AWS, Azure, Google Cloud or kubeconfig credential variables or runs a cloud CLI.
+    /// names AWS, Azure, Google Cloud or kubeconfig credential variables, runs the AWS, Google
+    /// Cloud or Azure CLI, or runs a deploy command (which needs its target's credentials).
     /// Jobs that extend a template from another file are skipped, since the template may
     /// hold the restriction.
     pub struct UnprotectedCloudDeploy => UNPROTECTED_CLOUD_DEPLOY {
@@ -69,24 +70,10 @@ const CREDENTIAL_VARS: &[&str] = &[
     "KUBE_CONFIG",
 ];
 
-/// Command prefixes of cloud and cluster CLIs (they find credentials in the environment).
-const CLOUD_CLIS: &[&str] = &[
-    "aws ",
-    "gcloud ",
-    "gsutil ",
-    "az ",
-    "kubectl ",
-    "helm ",
-    "terraform ",
-    "terragrunt ",
-    "eksctl ",
-    "serverless ",
-    "sls ",
-    "cdk ",
-    "pulumi ",
-    "sam ",
-    "copilot ",
-];
+/// Cloud CLIs: every command but `--version` talks to the cloud with the job's credentials.
+/// Cluster and infrastructure tools (`kubectl`, `helm`, `terraform`) also run locally
+/// (`helm package`, `terraform fmt`), so only their deploy commands count.
+const CLOUD_CLIS: &[&str] = &["aws ", "gcloud ", "gsutil ", "az ", "eksctl ", "copilot "];
 
 /// Script fragments that deploy.
 const DEPLOY_COMMANDS: &[&str] = &[
@@ -185,16 +172,23 @@ fn credential_use(p: &Pipeline<'_>, job: &Job<'_>, scripts: &[String]) -> Option
             return Some(format!("`{v}`"));
         }
     }
-    scripts
-        .iter()
-        .flat_map(|s| s.split(['&', ';', '|']))
-        .map(str::trim_start)
-        .find_map(|cmd| {
-            CLOUD_CLIS
-                .iter()
-                .find(|c| cmd.starts_with(*c))
-                .map(|c| format!("`{}` CLI", c.trim()))
-        })
+    let commands = || {
+        scripts
+            .iter()
+            .flat_map(|s| s.split(['\n', '&', ';', '|']))
+            .map(str::trim_start)
+    };
+    if let Some(cli) = commands().find_map(|cmd| {
+        CLOUD_CLIS
+            .iter()
+            .find(|c| cmd.starts_with(*c) && !cmd.contains("--version"))
+    }) {
+        return Some(format!("`{}` CLI", cli.trim()));
+    }
+    // A deploy command needs credentials for its target, wherever they come from.
+    commands()
+        .find_map(|cmd| DEPLOY_COMMANDS.iter().find(|d| cmd.starts_with(*d)))
+        .map(|d| format!("`{d}`"))
 }
 
 /// Whether `name` occurs in `s` as a whole variable name (`$AWS_ACCESS_KEY_ID`,
