@@ -204,8 +204,6 @@ pub struct Document<'a> {
     /// One root per YAML document (Kubernetes files often hold several); one for JSON/HCL.
     pub roots: Vec<Node>,
     pub index: LineIndex<'a>,
-    /// `--show-secrets`: excerpts keep secret values that checks would otherwise mask.
-    pub show_secrets: bool,
 }
 
 impl Document<'_> {
@@ -232,7 +230,8 @@ impl Document<'_> {
     }
 
     /// Like [`Document::finding`], for a finding whose line holds a secret (a hard-coded
-    /// password): the text of `hide` is masked in the excerpt unless `--show-secrets`.
+    /// password): the text of `hide` is masked in the excerpt (the scanner restores the line
+    /// under `--show-secrets`).
     pub fn finding_hiding(
         &self,
         info: &CheckInfo,
@@ -244,7 +243,7 @@ impl Document<'_> {
     ) -> Finding {
         let mut f = self.finding(info, span, identity, message, material);
         let secret = self.text(hide).trim_matches(|c| c == '"' || c == '\'');
-        if !self.show_secrets && !secret.is_empty() {
+        if !secret.is_empty() {
             f.redacted = f.redacted.replace(secret, &mask_secret(secret));
         }
         f
@@ -403,7 +402,6 @@ impl GrantScanner {
             kind: class.kind,
             roots,
             index: LineIndex::new(bytes),
-            show_secrets: self.show_secrets,
         };
         let mut out = Vec::new();
         for check in applicable {
@@ -428,6 +426,9 @@ impl GrantScanner {
         for f in &mut out {
             if let Some(s) = self.severity.get(f.rule_id.as_str()) {
                 f.severity = *s;
+            }
+            if self.show_secrets {
+                f.redacted = doc.index.line_text(line_start(bytes, f.location.line));
             }
         }
         out
@@ -460,6 +461,16 @@ fn parse(class: Classified, bytes: &[u8]) -> Parsed {
         },
         // JSON and HCL models are loaded by their own modules when present.
         Syntax::Json | Syntax::Hcl => Parsed::Unsupported,
+    }
+}
+
+/// Byte offset where 1-based `line` starts.
+fn line_start(bytes: &[u8], line: u32) -> usize {
+    match line.saturating_sub(1) as usize {
+        0 => 0,
+        n => memchr::memchr_iter(b'\n', bytes)
+            .nth(n - 1)
+            .map_or(bytes.len(), |i| i + 1),
     }
 }
 
