@@ -7,7 +7,7 @@ use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,7 +20,9 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
-        Command::Rules(RulesCommand::List { format, rule_files }) => rules_list(format, &rule_files),
+        Command::Rules(RulesCommand::List { format, rule_files }) => {
+            rules_list(format, &rule_files)
+        }
         Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
     };
     match result {
@@ -114,7 +116,11 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
 
 fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let root = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let root = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(args.config.as_deref(), &root)?;
     let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
     for id in unknown {
@@ -131,20 +137,49 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let detectors = Detectors { engine };
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
-    let opts = fsrc::WalkOptions {
-        roots: args.paths.clone(),
-        exclude,
-        max_file_size: args
-            .max_file_size
-            .or(config.scan.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads,
-        respect_ignore_files: !args.no_ignore,
-    };
+    let max_file_size = args
+        .max_file_size
+        .or(config.scan.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
     let progress = Progress::new(&args.output);
     let tick = || progress.tick();
-    let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
+    let (findings, scope) = if args.is_git_scan() {
+        if args.paths.len() > 1 {
+            anyhow::bail!("--history, --staged and --range scan one repository: give one PATH");
+        }
+        let mode = if args.staged {
+            gitsrc::GitMode::Staged
+        } else if let Some(range) = &args.range {
+            gitsrc::GitMode::Range(range.clone())
+        } else {
+            gitsrc::GitMode::History {
+                branch: args.branch.clone(),
+                since: args.since,
+            }
+        };
+        let opts = gitsrc::GitOptions {
+            path: root.clone(),
+            mode,
+            max_blob_size: args.max_blob_size.unwrap_or(max_file_size),
+            threads: args.threads,
+            exclude,
+        };
+        let scan = gitsrc::scan(&opts, &detectors, &stats, &tick)?;
+        (scan.findings, scan.scope)
+    } else {
+        let opts = fsrc::WalkOptions {
+            roots: args.paths.clone(),
+            exclude,
+            max_file_size,
+            threads: args.threads,
+            respect_ignore_files: !args.no_ignore,
+        };
+        (
+            fsrc::scan_tree(&opts, &detectors, &stats, &tick)?,
+            "working tree".to_string(),
+        )
+    };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
     let summary = stats.snapshot();
@@ -153,7 +188,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         summary: &summary,
         rules: &infos,
         elapsed_secs: started.elapsed().as_secs_f64(),
-        scope: "working tree".to_string(),
+        scope,
         secrets_shown: args.output.show_secrets,
     };
     emit(&report, &args.output)?;
@@ -228,14 +263,15 @@ struct Progress {
 
 impl Progress {
     fn new(out: &OutputArgs) -> Progress {
-        let interactive = std::io::stderr().is_terminal()
-            && !out.no_progress
-            && std::env::var_os("CI").is_none();
+        let interactive =
+            std::io::stderr().is_terminal() && !out.no_progress && std::env::var_os("CI").is_none();
         let bar = interactive.then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} scanning… {pos} files ({elapsed})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} scanning… {pos} files ({elapsed})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             b.enable_steady_tick(std::time::Duration::from_millis(120));
             b

@@ -3,6 +3,7 @@
 //! to a [`ContentScanner`] and accounts for everything it could not scan.
 
 pub mod fs;
+pub mod git;
 
 use crate::findings::Finding;
 use serde::Serialize;
@@ -89,7 +90,8 @@ pub struct ScanStats {
 impl ScanStats {
     pub fn scanned(&self, bytes: usize) {
         self.files_scanned.fetch_add(1, Ordering::Relaxed);
-        self.bytes_scanned.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.bytes_scanned
+            .fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     pub fn skip(&self, path: &str, reason: SkipReason, detail: impl Into<String>) {
@@ -188,7 +190,10 @@ impl FindingSink {
     }
 
     pub fn into_sorted(self) -> Vec<Finding> {
-        let mut v = self.findings.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut v = self
+            .findings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
         v.sort_by(|a, b| a.order(b));
         v
     }
