@@ -78,13 +78,16 @@ impl Config {
 
     pub fn parse(text: &str, origin: &Path) -> anyhow::Result<Config> {
         let mut cfg: Config = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!("{}: invalid config: {}", origin.display(), e.to_string().trim())
+            anyhow::anyhow!(
+                "{}: invalid config: {}",
+                origin.display(),
+                e.to_string().trim()
+            )
         })?;
         cfg.origin = Some(origin.to_path_buf());
         for r in &cfg.allowlist.regexes {
-            regex::bytes::Regex::new(r).map_err(|e| {
-                anyhow::anyhow!("{}: allowlist regex {r:?}: {e}", origin.display())
-            })?;
+            regex::bytes::Regex::new(r)
+                .map_err(|e| anyhow::anyhow!("{}: allowlist regex {r:?}: {e}", origin.display()))?;
         }
         for (id, sev) in &cfg.checks.severity {
             if crate::findings::Severity::parse(sev).is_none() {

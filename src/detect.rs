@@ -130,12 +130,12 @@ impl Engine {
         if candidates.is_empty() {
             return Vec::new();
         }
-        self.into_findings(path, bytes, candidates)
+        self.build_findings(path, bytes, candidates)
     }
 
     fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
         let rule = &self.rules[r];
-        for caps in rule.regex.captures_iter(bytes) {
+        for caps in rule.regex().captures_iter(bytes) {
             let Some(secret) = caps.name("secret") else {
                 continue;
             };
@@ -148,7 +148,7 @@ impl Engine {
                     continue;
                 }
             }
-            if rule.generic && is_placeholder(value) {
+            if is_documentation_value(value) || (rule.generic && is_placeholder(value)) {
                 continue;
             }
             if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
@@ -208,7 +208,7 @@ impl Engine {
         Some(out)
     }
 
-    fn into_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
+    fn build_findings(&self, path: &str, bytes: &[u8], mut cands: Vec<Candidate>) -> Vec<Finding> {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
         let mask_spans: Vec<(usize, usize)> = cands
             .iter()
@@ -274,7 +274,7 @@ impl Engine {
                 c.rule,
             )
         };
-        cands.sort_by(|a, b| rank(a).cmp(&rank(b)));
+        cands.sort_by_key(rank);
         let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
         for c in cands {
             let overlaps = kept
@@ -307,6 +307,18 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Values that documentation uses in place of a real credential, for every rule: providers'
+/// published samples (AWS's `AKIAIOSFODNN7EXAMPLE`), and masked values (`xxxxxxxx`, `********`).
+/// A random token contains none of these by chance.
+pub fn is_documentation_value(value: &[u8]) -> bool {
+    let finder = |needle: &[u8]| {
+        value
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    finder(b"example") || finder(b"xxxxxxxx") || finder(b"********")
 }
 
 /// Values that stand for a secret rather than being one. Applied to rules marked `generic`.
@@ -371,10 +383,40 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         return true;
     }
     const EXACT: &[&str] = &[
-        "password", "passwd", "pass", "secret", "token", "null", "none", "nil", "true", "false",
-        "undefined", "empty", "test", "testing", "admin", "root", "default", "string", "value",
-        "key", "apikey", "api_key", "required", "optional", "unset", "n/a", "tbd", "hidden",
-        "masked", "private", "password1", "password123", "secret123", "letmein",
+        "password",
+        "passwd",
+        "pass",
+        "secret",
+        "token",
+        "null",
+        "none",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "empty",
+        "test",
+        "testing",
+        "admin",
+        "root",
+        "default",
+        "string",
+        "value",
+        "key",
+        "apikey",
+        "api_key",
+        "required",
+        "optional",
+        "unset",
+        "n/a",
+        "tbd",
+        "hidden",
+        "masked",
+        "private",
+        "password1",
+        "password123",
+        "secret123",
+        "letmein",
     ];
     if EXACT.contains(&v) {
         return true;
@@ -665,9 +707,7 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert!(e.scan("a", b"password = changeme123").is_empty());
         assert!(e.scan("a", b"password = ${DB_PASSWORD}").is_empty());
         assert!(e.scan("a", b"password = aaaaaaaa").is_empty());
-        assert!(e
-            .scan("a", b"x demo_abcd1234 # ferret:allow")
-            .is_empty());
+        assert!(e.scan("a", b"x demo_abcd1234 # ferret:allow").is_empty());
     }
 
     #[test]
@@ -706,6 +746,14 @@ identity_near = '''user=(?P<identity>\w+)'''
         let f = e.scan("a", &data);
         assert_eq!(f.len(), 1);
         assert!(f[0].redacted.chars().count() < 300);
+    }
+
+    #[test]
+    fn documentation_values_are_dropped_for_every_rule() {
+        let e = engine(RULES);
+        assert!(e.scan("a", b"demo_example1").is_empty());
+        assert!(is_documentation_value(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B"));
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! Nothing below `app` prints or exits.
 
 pub mod app;
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod findings;
+pub mod models;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -223,17 +223,20 @@ pub fn value(report: &Report<'_>) -> Value {
         if index.contains_key(f.rule_id.as_str()) {
             continue;
         }
-        let info = report.rule(&f.rule_id).cloned().unwrap_or_else(|| RuleInfo {
-            id: f.rule_id.clone(),
-            kind: f.kind,
-            name: f.title.clone(),
-            description: f.title.clone(),
-            severity: f.severity,
-            confidence: f.confidence,
-            tags: Vec::new(),
-            references: Vec::new(),
-            help_markdown: f.title.clone(),
-        });
+        let info = report
+            .rule(&f.rule_id)
+            .cloned()
+            .unwrap_or_else(|| RuleInfo {
+                id: f.rule_id.clone(),
+                kind: f.kind,
+                name: f.title.clone(),
+                description: f.title.clone(),
+                severity: f.severity,
+                confidence: f.confidence,
+                tags: Vec::new(),
+                references: Vec::new(),
+                help_markdown: f.title.clone(),
+            });
         index.insert(f.rule_id.as_str(), descriptors.len());
         descriptors.push(descriptor(&info));
     }
@@ -276,7 +279,10 @@ pub fn value(report: &Report<'_>) -> Value {
     );
     let mut run_props = BTreeMap::new();
     run_props.insert("scope".to_string(), json!(report.scope));
-    run_props.insert("files_scanned".to_string(), json!(report.summary.files_scanned));
+    run_props.insert(
+        "files_scanned".to_string(),
+        json!(report.summary.files_scanned),
+    );
     run_props.insert("skipped".to_string(), json!(report.summary.skipped));
     if report.findings.len() > MAX_RESULTS {
         run_props.insert(
