@@ -20,7 +20,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (default: the current directory) for secrets.
-    Scan(ScanArgs),
+    // Boxed: the scan options dwarf the other subcommands.
+    Scan(Box<ScanArgs>),
     /// List or check the secret rules.
     #[command(subcommand)]
     Rules(RulesCommand),
