@@ -676,3 +676,43 @@ impl Repo {
         std::fs::write(dir.join(rel), content).unwrap();
     }
 }
+
+#[test]
+fn edits_far_from_a_secret_keep_it_alive_until_its_line_goes() {
+    let r = Repo::new();
+    let mut lines: Vec<String> = (0..300).map(|i| format!("filler line {i}")).collect();
+    lines[149] = format!("first {}", token("longlived"));
+    let save = |lines: &Vec<String>| r.write("big.txt", &(lines.join("\n") + "\n"));
+    save(&lines);
+    let c1 = r.commit_on(1, "add");
+    lines.push("appended".into());
+    save(&lines);
+    r.commit_on(2, "append");
+    lines.insert(0, "prepended".into());
+    save(&lines);
+    r.commit_on(3, "prepend");
+    // A second secret, added far from the first: found at its line in that version.
+    lines.insert(9, format!("second {}", token("later")));
+    save(&lines);
+    let c4 = r.commit_on(4, "second");
+    let first_at = lines.iter().position(|l| l.starts_with("first ")).unwrap();
+    lines.remove(first_at);
+    save(&lines);
+    let c5 = r.commit_on(5, "drop first");
+
+    let v = scan_json(&r.work(), &["--history"]);
+    let all = findings(&v);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let first = finding_with(&all, "first ");
+    assert_eq!(first["line"], 150);
+    let p = &first["provenance"];
+    assert_eq!(p["commit"], c1.as_str());
+    assert_eq!(p["in_head"], false);
+    assert_eq!(p["removed_in"], c5.as_str());
+    assert_eq!(p["commits"], 4, "present in every version until the fifth");
+    let second = finding_with(&all, "second ");
+    assert_eq!(second["line"], 10);
+    assert_eq!(second["provenance"]["commit"], c4.as_str());
+    assert_eq!(second["provenance"]["in_head"], true);
+    assert_eq!(second["provenance"]["commits"], 2);
+}

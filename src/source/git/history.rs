@@ -2,7 +2,7 @@
 //! and send every blob the first time it appears. The first appearance in that order is the
 //! commit that introduced the blob, which is what provenance reports.
 
-use super::provenance::{self, CommitRow, Tips};
+use super::provenance::{self, CommitRow, LoggedChange, Tips, WalkLog, NO_BLOB};
 use super::treediff::{diff_trees, list_tree, Change, EntryKind, Event, Unreadable};
 use super::{lossy, short, Ctx, GitScan, JobSender};
 use crate::source::{ScanStats, SkipReason};
@@ -104,14 +104,56 @@ fn first_parent(
     }
 }
 
-/// Sends each blob the first time it is seen, and accounts for what is not scanned.
+/// Sends each blob the first time it is seen, accounts for what is not scanned, and logs every
+/// file change for provenance.
 struct Discovery<'c, 'a> {
     ctx: &'c Ctx<'a>,
     seen: HashSet<Oid>,
     submodules: HashSet<String>,
+    blob_ids: HashMap<Oid, u32>,
+    log: WalkLog,
+}
+
+impl<'c, 'a> Discovery<'c, 'a> {
+    fn new(ctx: &'c Ctx<'a>) -> Self {
+        Discovery {
+            ctx,
+            seen: HashSet::new(),
+            submodules: HashSet::new(),
+            blob_ids: HashMap::new(),
+            log: WalkLog::default(),
+        }
+    }
 }
 
 impl Discovery<'_, '_> {
+    fn blob_id(&mut self, id: Oid) -> u32 {
+        let next = self.log.blobs.len() as u32;
+        let b = *self.blob_ids.entry(id).or_insert(next);
+        if b == next {
+            self.log.blobs.push(id);
+        }
+        b
+    }
+
+    fn record(&mut self, ev: &Event<'_>) {
+        if ev.kind != EntryKind::File {
+            return;
+        }
+        let path = self.log.paths.intern(ev.path);
+        let blob = self.blob_id(ev.id);
+        let previous = ev
+            .previous
+            .and_then(|p| self.blob_ids.get(&p).copied())
+            .unwrap_or(NO_BLOB);
+        self.log.changes.push(LoggedChange {
+            path,
+            blob,
+            previous,
+            added: ev.change == Change::Added,
+        });
+    }
+
     fn added(&mut self, ev: Event<'_>, commit: Option<Oid>, tx: &mut JobSender) {
         if ev.change != Change::Added {
             return;
@@ -145,7 +187,7 @@ impl Discovery<'_, '_> {
                 // An excluded path does not mark the blob seen: the same content elsewhere is
                 // still scanned.
                 if !self.ctx.exclude.excludes(&path) && self.seen.insert(ev.id) {
-                    tx.send(ev.id, path, commit);
+                    tx.send_change(ev.id, path, commit, ev.previous);
                 }
             }
         }
@@ -169,33 +211,36 @@ fn unreadable(stats: &ScanStats, u: Unreadable<'_>, commit: Option<Oid>) {
 }
 
 impl Discovery<'_, '_> {
-    /// Walk `spec` and send every blob each commit introduces; returns the visited commits.
-    fn walk(&mut self, spec: &WalkSpec, tx: &mut JobSender) -> anyhow::Result<Vec<CommitRow>> {
+    /// Walk `spec` and send every blob each commit introduces, logging the commits and their
+    /// changes.
+    fn walk(&mut self, spec: &WalkSpec, tx: &mut JobSender) -> anyhow::Result<()> {
         let repo = self.ctx.repo;
         let stats = self.ctx.stats;
-        let mut rows = Vec::new();
         walk_commits(repo, spec, stats, |commit| {
             let (parent, parent_tree) = first_parent(repo, commit, stats);
             let id = commit.id();
             let time = commit.time();
-            rows.push(CommitRow {
-                id,
-                parent,
-                parent_tree,
-                tree: commit.tree_id(),
-                time: time.seconds(),
-                offset: time.offset_minutes(),
-            });
+            let first_change = self.log.changes.len();
             diff_trees(
                 repo,
                 parent_tree,
                 Some(commit.tree_id()),
-                false,
-                &mut |ev| self.added(ev, Some(id), tx),
+                true,
+                &mut |ev| {
+                    self.record(&ev);
+                    self.added(ev, Some(id), tx)
+                },
                 &mut |u| unreadable(stats, u, Some(id)),
             );
-        })?;
-        Ok(rows)
+            self.log.rows.push(CommitRow {
+                id,
+                parent,
+                parent_tree,
+                time: time.seconds(),
+                offset: time.offset_minutes(),
+                changes: (first_change, self.log.changes.len()),
+            });
+        })
     }
 
     /// Send every blob of a tree (a tag pointing at a tree, or BASE of a range).
@@ -341,12 +386,8 @@ pub(crate) fn scan_history(
             )
         }
     };
-    let mut discovery = Discovery {
-        ctx,
-        seen: HashSet::new(),
-        submodules: HashSet::new(),
-    };
-    let ((rows, blobs), collected) = ctx.run_pipeline(true, ctx.stats, |tx| {
+    let mut discovery = Discovery::new(ctx);
+    let ((walked, blobs), collected) = ctx.run_pipeline(true, ctx.stats, |tx| {
         for (id, name) in &extra_blobs {
             if discovery.seen.insert(*id) {
                 tx.send(*id, name.clone(), None);
@@ -355,15 +396,17 @@ pub(crate) fn scan_history(
         for (id, name) in &extra_trees {
             discovery.tree(*id, &format!("{name}:"), tx);
         }
-        let rows = discovery.walk(&spec, tx);
-        (rows, tx.count())
+        let walked = discovery.walk(&spec, tx);
+        (walked, tx.count())
     })?;
-    let rows = rows?;
+    walked?;
+    let log = discovery.log;
+    let commits = log.rows.len();
     let tips = Tips {
         head: head_commit(repo),
         names: tips,
     };
-    let findings = provenance::attach(ctx, collected.groups, &rows, &tips);
+    let findings = provenance::attach(ctx, collected.groups, log, &tips);
     let since_note = since
         .map(|s| format!(" since {}", &super::date::rfc3339(s, 0)[..10]))
         .unwrap_or_default();
@@ -371,7 +414,7 @@ pub(crate) fn scan_history(
         findings,
         scope: format!(
             "{what}{since_note} ({} commits, {blobs} distinct blobs)",
-            rows.len()
+            commits
         ),
     })
 }
@@ -401,26 +444,24 @@ pub(crate) fn scan_range(ctx: &Ctx<'_>, range: &str) -> anyhow::Result<GitScan> 
         hide: vec![base],
         since: None,
     };
-    let mut discovery = Discovery {
-        ctx,
-        seen: HashSet::new(),
-        submodules: HashSet::new(),
-    };
-    let (rows, mut collected) =
+    let mut discovery = Discovery::new(ctx);
+    let (walked, mut collected) =
         ctx.run_pipeline(true, ctx.stats, |tx| discovery.walk(&spec, tx))?;
-    let rows = rows?;
+    walked?;
+    let log = discovery.log;
+    let commits = log.rows.len();
     if !collected.groups.is_empty() {
-        let before = prior_fingerprints(ctx, base, &rows)?;
+        let before = prior_fingerprints(ctx, base, &log.rows)?;
         collected.groups.retain(|fp, _| !before.contains(fp));
     }
     let tips = Tips {
         head: Some(head),
         names: HashMap::new(),
     };
-    let findings = provenance::attach(ctx, collected.groups, &rows, &tips);
+    let findings = provenance::attach(ctx, collected.groups, log, &tips);
     Ok(GitScan {
         findings,
-        scope: format!("range {range} ({} commits)", rows.len()),
+        scope: format!("range {range} ({commits} commits)"),
     })
 }
 

@@ -12,7 +12,7 @@ mod provenance;
 mod staged;
 pub mod treediff;
 
-use super::{scan_guarded, ContentScanner, ScanStats, SkipReason};
+use super::{classify, scan_guarded, Content, ContentScanner, ScanStats, SkipReason};
 use crate::findings::{Finding, Location};
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 use std::collections::HashMap;
@@ -94,9 +94,12 @@ fn configure_libgit2() {
         git2::opts::strict_hash_verification(false);
         // Trees and commits are cached per repository handle; bound that cache so memory does
         // not follow the size of the history (blobs are never cached by libgit2).
-        // SAFETY: plain setter of a global libgit2 option, called before any repository opens.
+        // Trees are cached only up to 4 KiB by default, so a root tree of a hundred entries was
+        // read and inflated again for every commit compared with it; allow larger ones.
+        // SAFETY: plain setters of global libgit2 options, called before any repository opens.
         unsafe {
             let _ = git2::opts::set_cache_max_size(64 << 20);
+            let _ = git2::opts::set_cache_object_limit(ObjectType::Tree, 1 << 20);
         }
     });
 }
@@ -183,6 +186,8 @@ pub(crate) struct Job {
     blob: Oid,
     path: String,
     commit: Option<Oid>,
+    /// The blob this one replaced at the same path: only what changed needs scanning.
+    base: Option<Oid>,
 }
 
 /// One finding in one blob, with where that blob was first seen.
@@ -265,11 +270,17 @@ const BATCH: usize = 64;
 
 impl JobSender {
     pub fn send(&mut self, blob: Oid, path: String, commit: Option<Oid>) {
+        self.send_change(blob, path, commit, None);
+    }
+
+    /// Send a blob that replaced `base` at the same path.
+    pub fn send_change(&mut self, blob: Oid, path: String, commit: Option<Oid>, base: Option<Oid>) {
         self.batch.push(Job {
             seq: self.next_seq,
             blob,
             path,
             commit,
+            base,
         });
         self.next_seq += 1;
         if self.batch.len() >= BATCH {
@@ -355,12 +366,12 @@ impl Ctx<'_> {
 }
 
 /// The worker side of the pipeline: everything in it is shared between threads.
-struct BlobScanner<'a> {
-    scanner: &'a dyn ContentScanner,
-    progress: &'a (dyn Fn() + Sync),
-    max_blob_size: u64,
-    stats: &'a ScanStats,
-    grouped: bool,
+pub(crate) struct BlobScanner<'a> {
+    pub scanner: &'a dyn ContentScanner,
+    pub progress: &'a (dyn Fn() + Sync),
+    pub max_blob_size: u64,
+    pub stats: &'a ScanStats,
+    pub grouped: bool,
 }
 
 impl BlobScanner<'_> {
@@ -396,33 +407,40 @@ impl BlobScanner<'_> {
         out
     }
 
-    fn scan_blob(&self, odb: &git2::Odb<'_>, job: &Job) -> Vec<Finding> {
+    /// Read a blob within the size limit, accounting for what cannot be read.
+    fn read<'o>(
+        &self,
+        odb: &'o git2::Odb<'_>,
+        blob: Oid,
+        path: &str,
+        commit: Option<Oid>,
+    ) -> Option<git2::OdbObject<'o>> {
         let stats = self.stats;
-        let origin = || match job.commit {
-            Some(c) => format!("blob {} (commit {})", short(job.blob), short(c)),
-            None => format!("blob {}", short(job.blob)),
+        let origin = || match commit {
+            Some(c) => format!("blob {} (commit {})", short(blob), short(c)),
+            None => format!("blob {}", short(blob)),
         };
         // The header gives the size without inflating the object, so huge blobs cost nothing.
-        match odb.read_header(job.blob) {
+        match odb.read_header(blob) {
             Err(e) => {
                 stats.skip(
-                    &job.path,
+                    path,
                     SkipReason::MissingObject,
                     format!("{}: missing or corrupt object: {}", origin(), e.message()),
                 );
-                return Vec::new();
+                return None;
             }
             Ok((_, kind)) if kind != ObjectType::Blob => {
                 stats.skip(
-                    &job.path,
+                    path,
                     SkipReason::MissingObject,
                     format!("{}: expected a blob, found a {kind}", origin()),
                 );
-                return Vec::new();
+                return None;
             }
             Ok((size, _)) if size as u64 > self.max_blob_size => {
                 stats.skip(
-                    &job.path,
+                    path,
                     SkipReason::TooLarge,
                     format!(
                         "{}: {size} bytes is over the {}-byte limit (--max-blob-size)",
@@ -430,20 +448,197 @@ impl BlobScanner<'_> {
                         self.max_blob_size
                     ),
                 );
-                return Vec::new();
+                return None;
             }
             Ok(_) => {}
         }
-        match odb.read(job.blob) {
-            Ok(obj) => scan_guarded(self.scanner, &job.path, obj.data(), stats),
+        match odb.read(blob) {
+            Ok(obj) => Some(obj),
             Err(e) => {
                 stats.skip(
-                    &job.path,
+                    path,
                     SkipReason::MissingObject,
                     format!("{}: missing or corrupt object: {}", origin(), e.message()),
                 );
-                Vec::new()
+                None
             }
         }
+    }
+
+    fn scan_blob(&self, odb: &git2::Odb<'_>, job: &Job) -> Vec<Finding> {
+        let Some(obj) = self.read(odb, job.blob, &job.path, job.commit) else {
+            return Vec::new();
+        };
+        let data = obj.data();
+        // A modified text file: the lines it shares with the version it replaced were scanned
+        // with that version, so only the changed region (with context) is scanned here.
+        // Provenance checks the whole content again wherever a secret may have carried over.
+        if let Some(base) = job.base {
+            if matches!(classify(data), Content::Text(_)) {
+                if let Some(w) = self.changed_window(odb, base, data) {
+                    let mut found =
+                        scan_guarded(self.scanner, &job.path, &data[w.start..w.end], self.stats);
+                    for f in &mut found {
+                        f.location.line += w.lines_before;
+                        f.location.end_line += w.lines_before;
+                    }
+                    return found;
+                }
+            }
+        }
+        scan_guarded(self.scanner, &job.path, data, self.stats)
+    }
+
+    fn changed_window(&self, odb: &git2::Odb<'_>, base: Oid, new: &[u8]) -> Option<Window> {
+        match odb.read_header(base) {
+            Ok((size, ObjectType::Blob)) if size as u64 <= self.max_blob_size => {}
+            _ => return None,
+        }
+        let old = odb.read(base).ok()?;
+        // The old version was scanned as text only if it was text.
+        if !matches!(classify(old.data()), Content::Text(_)) {
+            return None;
+        }
+        changed_window(old.data(), new, WINDOW_CONTEXT_LINES)
+    }
+
+    /// Scan a whole blob, outside the pipeline (provenance re-checks).
+    pub fn scan_whole(&self, odb: &git2::Odb<'_>, blob: Oid, path: &str) -> Vec<Finding> {
+        match self.read(odb, blob, path, None) {
+            Some(obj) => scan_guarded(self.scanner, path, obj.data(), self.stats),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Lines of unchanged context scanned on each side of a change: enough for the longest
+/// multi-line rule matches that can straddle a change (a Kubernetes Secret's `kind:` up to about
+/// 80 lines above its key, a 4096-bit PEM key of about 50 lines) and for identities near a
+/// secret. Cheap: the first version of every file is scanned whole anyway.
+const WINDOW_CONTEXT_LINES: usize = 128;
+
+/// The part of a new version worth scanning, as a byte range of whole lines.
+#[derive(Debug, PartialEq, Eq)]
+struct Window {
+    start: usize,
+    end: usize,
+    /// Lines before `start`, to turn window line numbers into file line numbers.
+    lines_before: u32,
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 4096;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 4096;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + CHUNK <= n && a[n - i - CHUNK..n - i] == b[n - i - CHUNK..n - i] {
+        i += CHUNK;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The region of `new` that differs from `old` (one span from the first to the last differing
+/// byte), widened to whole lines plus `context` lines on each side. `None` when that is most
+/// of the file anyway.
+fn changed_window(old: &[u8], new: &[u8], context: usize) -> Option<Window> {
+    let prefix = common_prefix(old, new);
+    let suffix = common_suffix(&old[prefix..], &new[prefix..]);
+    let mut start = prefix;
+    let mut end = new.len() - suffix;
+    for _ in 0..=context {
+        match memchr::memrchr(b'\n', &new[..start]) {
+            Some(p) => start = p,
+            None => {
+                start = 0;
+                break;
+            }
+        }
+    }
+    if start > 0 {
+        start += 1;
+    }
+    // At a line start the changed lines are complete: only context lines follow.
+    let at_line_start = end > start && new[end - 1] == b'\n';
+    for _ in 0..context + usize::from(!at_line_start) {
+        match memchr::memchr(b'\n', &new[end..]) {
+            Some(p) => end += p + 1,
+            None => {
+                end = new.len();
+                break;
+            }
+        }
+    }
+    if (end - start) * 4 > new.len() * 3 {
+        return None;
+    }
+    let lines_before = memchr::memchr_iter(b'\n', &new[..start]).count();
+    Some(Window {
+        start,
+        end,
+        lines_before: u32::try_from(lines_before).ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(lines: std::ops::Range<usize>) -> String {
+        lines.map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn window_covers_the_change_and_its_context() {
+        let old = numbered(0..1000);
+        let new = old.replace("line 500\n", "line 500\nsecret here\n");
+        let w = changed_window(old.as_bytes(), new.as_bytes(), 3).unwrap();
+        let text = &new[w.start..w.end];
+        assert!(text.starts_with("line 498\n"), "{text}");
+        assert!(text.contains("secret here\n"));
+        assert!(text.ends_with("line 503\n"), "{text}");
+        assert_eq!(w.lines_before, 498);
+    }
+
+    #[test]
+    fn window_edges() {
+        let old = numbered(0..1000);
+        // Appended at the end, and inserted at the very start.
+        let appended = format!("{old}tail\n");
+        let w = changed_window(old.as_bytes(), appended.as_bytes(), 2).unwrap();
+        assert_eq!(&appended[w.start..w.end], "line 998\nline 999\ntail\n");
+        let prepended = format!("head\n{old}");
+        let w = changed_window(old.as_bytes(), prepended.as_bytes(), 1).unwrap();
+        assert_eq!(&prepended[w.start..w.end], "head\nline 0\n");
+        assert_eq!(w.lines_before, 0);
+        // A deletion still scans the lines around where it happened.
+        let deleted = old.replace("line 10\n", "");
+        let w = changed_window(old.as_bytes(), deleted.as_bytes(), 1).unwrap();
+        assert_eq!(&deleted[w.start..w.end], "line 9\nline 11\nline 12\n");
+        // Long identical runs are compared in chunks.
+        let big_old = "x".repeat(20_000) + "\nA\n" + &"y".repeat(20_000);
+        let big_new = "x".repeat(20_000) + "\nB\n" + &"y".repeat(20_000);
+        let w = changed_window(big_old.as_bytes(), big_new.as_bytes(), 0).unwrap();
+        assert_eq!(&big_new[w.start..w.end], "B\n");
+        // Rewritten files are scanned whole.
+        assert_eq!(changed_window(b"a\nb\n", b"c\nd\n", 0), None);
     }
 }

@@ -1,18 +1,23 @@
 //! Provenance of the secrets a history or range scan found: who introduced each one and where,
 //! whether it is still at HEAD, which commit removed it, and how long it was exposed.
 //!
-//! Only blobs with findings are tracked. The commits of the walk are replayed oldest first;
-//! each commit's set of (tracked blob, path) pairs is its first parent's set plus the changes
-//! between the two trees. Sets are shared between commits that change nothing tracked, and a
-//! set is dropped once every child has used it, so memory follows the number of tracked
-//! changes, not the length of the history.
+//! Only blobs with findings are tracked. The scanning walk logs every commit's file changes
+//! against its first parent (interned ids, no content); that log is replayed oldest first, and
+//! each commit's set of (tracked blob, path) pairs is its first parent's set plus its changes.
+//! Sets are shared between commits that change nothing tracked, and a set is dropped once every
+//! child has used it.
+//!
+//! A modified file is scanned only where it changed; when the version it replaced held a
+//! secret, the new version is scanned whole here (once) to learn whether the secret carried
+//! over.
 
 use super::date::{now, rfc3339, whole_days};
-use super::treediff::{diff_trees, list_tree, Change, EntryKind};
-use super::{Ctx, Group, Hit};
+use super::treediff::{list_tree, EntryKind};
+use super::{BlobScanner, Ctx, Group, Hit};
 use crate::findings::{Finding, Introduction, Location, Provenance};
+use crate::source::ScanStats;
 use git2::{Oid, Repository};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A visited commit, recorded by the scanning walk so provenance needs no second walk.
@@ -20,10 +25,57 @@ pub(crate) struct CommitRow {
     pub id: Oid,
     pub parent: Option<Oid>,
     pub parent_tree: Option<Oid>,
-    pub tree: Oid,
     /// Committer time: when the content entered this history.
     pub time: i64,
     pub offset: i32,
+    /// This commit's file changes against its first parent: a range of `WalkLog::changes`.
+    pub changes: (usize, usize),
+}
+
+/// No blob (a change that replaced nothing the walk logged).
+pub(crate) const NO_BLOB: u32 = u32::MAX;
+
+/// One file change of a commit against its first parent, with interned path and blobs.
+pub(crate) struct LoggedChange {
+    pub path: u32,
+    pub blob: u32,
+    /// For an addition that replaced a file at the same path: the replaced blob, or `NO_BLOB`.
+    pub previous: u32,
+    pub added: bool,
+}
+
+/// Interned paths.
+#[derive(Default)]
+pub(crate) struct PathTable {
+    ids: HashMap<Box<[u8]>, u32>,
+    names: Vec<Box<[u8]>>,
+}
+
+impl PathTable {
+    pub fn intern(&mut self, path: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(path) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(path.into());
+        self.ids.insert(path.into(), id);
+        id
+    }
+
+    pub fn name(&self, id: u32) -> &[u8] {
+        &self.names[id as usize]
+    }
+}
+
+/// What the scanning walk saw, compactly: the commits in walk order, their file changes, and
+/// the blob ids and paths those refer to. Replaying it is what provenance costs: no tree is
+/// read twice.
+#[derive(Default)]
+pub(crate) struct WalkLog {
+    pub rows: Vec<CommitRow>,
+    pub changes: Vec<LoggedChange>,
+    pub blobs: Vec<Oid>,
+    pub paths: PathTable,
 }
 
 /// The commits whose trees decide "still present".
@@ -61,13 +113,56 @@ struct Tracker<'r> {
     /// Tracked blob → index; blob index → secrets it holds.
     blob_index: HashMap<Oid, u32>,
     blob_secrets: Vec<Vec<u32>>,
-    paths: HashMap<Vec<u8>, u32>,
+    /// Where each secret sits in each blob holding it: (secret, blob) → location.
+    positions: HashMap<(u32, u32), Location>,
+    /// Fingerprint → secret index.
+    secret_index: HashMap<String, u32>,
+    /// Blobs already scanned whole for carried-over secrets.
+    rechecked: HashSet<Oid>,
+    /// Scans whole blobs for re-checks; `None` when the object database cannot be opened.
+    odb: Option<git2::Odb<'r>>,
+    rescan: BlobScanner<'r>,
+    paths: PathTable,
     lives: Vec<SecretLife>,
     /// Per secret: path → (row, blob) of the first commit of the walk that brought it there.
     intros: Vec<HashMap<u32, (usize, u32)>>,
 }
 
 impl Tracker<'_> {
+    fn blob_id(&mut self, blob: Oid) -> u32 {
+        let next = self.blob_index.len() as u32;
+        let b = *self.blob_index.entry(blob).or_insert(next);
+        if b as usize == self.blob_secrets.len() {
+            self.blob_secrets.push(Vec::new());
+        }
+        b
+    }
+
+    fn holds(&mut self, secret: u32, blob: Oid, at: Location) {
+        let b = self.blob_id(blob);
+        if !self.blob_secrets[b as usize].contains(&secret) {
+            self.blob_secrets[b as usize].push(secret);
+        }
+        self.positions.entry((secret, b)).or_insert(at);
+    }
+
+    /// A modified file was scanned only where it changed. When the version it replaced held
+    /// secrets, scan the new version whole (once) to learn which of them it still holds.
+    fn recheck(&mut self, blob: Oid, path: &[u8]) {
+        if !self.rechecked.insert(blob) {
+            return;
+        }
+        let Some(odb) = &self.odb else { return };
+        let found = self
+            .rescan
+            .scan_whole(odb, blob, &String::from_utf8_lossy(path));
+        for f in found {
+            if let Some(&s) = self.secret_index.get(&f.fingerprint) {
+                self.holds(s, blob, f.location);
+            }
+        }
+    }
+
     fn state_from(&self, mut entries: Vec<(u32, u32)>) -> Arc<State> {
         entries.sort_unstable();
         entries.dedup();
@@ -78,15 +173,6 @@ impl Tracker<'_> {
         secrets.sort_unstable();
         secrets.dedup();
         Arc::new(State { entries, secrets })
-    }
-
-    fn path_id(&mut self, path: &[u8]) -> u32 {
-        if let Some(&id) = self.paths.get(path) {
-            return id;
-        }
-        let id = self.paths.len() as u32;
-        self.paths.insert(path.to_vec(), id);
-        id
     }
 
     /// The tracked content of a whole tree (a commit outside the walk).
@@ -107,48 +193,41 @@ impl Tracker<'_> {
         );
         let entries = found
             .into_iter()
-            .map(|(b, p)| (b, self.path_id(&p)))
+            .map(|(b, p)| (b, self.paths.intern(&p)))
             .collect();
         self.state_from(entries)
     }
 
-    /// A commit's state from its first parent's and the tracked changes between their trees.
+    /// A commit's state from its first parent's and the commit's logged changes.
     fn next_state(
         &mut self,
         parent: &Arc<State>,
-        parent_tree: Option<Oid>,
-        tree: Oid,
+        changes: &[LoggedChange],
+        blobs: &[Oid],
         row: usize,
     ) -> Arc<State> {
         let mut removed = Vec::new();
         let mut added = Vec::new();
-        let repo = self.repo;
-        diff_trees(
-            repo,
-            parent_tree,
-            Some(tree),
-            true,
-            &mut |ev| {
-                if ev.kind != EntryKind::File {
-                    return;
+        for c in changes {
+            let id = blobs[c.blob as usize];
+            if c.added && c.previous != NO_BLOB {
+                let previous = blobs[c.previous as usize];
+                if self.blob_index.contains_key(&previous) {
+                    let path = self.paths.name(c.path).to_vec();
+                    self.recheck(id, &path);
                 }
-                if let Some(&b) = self.blob_index.get(&ev.id) {
-                    let entry = (b, ev.path.to_vec());
-                    match ev.change {
-                        Change::Added => added.push(entry),
-                        Change::Removed => removed.push(entry),
-                    }
+            }
+            if let Some(&b) = self.blob_index.get(&id) {
+                if c.added {
+                    added.push((b, c.path));
+                } else {
+                    removed.push((b, c.path));
                 }
-            },
-            &mut |_| {},
-        );
+            }
+        }
         if removed.is_empty() && added.is_empty() {
             return Arc::clone(parent);
         }
-        let removed: Vec<(u32, u32)> = removed
-            .into_iter()
-            .map(|(b, p)| (b, self.path_id(&p)))
-            .collect();
         let mut entries: Vec<(u32, u32)> = parent
             .entries
             .iter()
@@ -156,7 +235,6 @@ impl Tracker<'_> {
             .filter(|e| !removed.contains(e))
             .collect();
         for (b, p) in added {
-            let p = self.path_id(&p);
             entries.push((b, p));
             for &s in &self.blob_secrets[b as usize] {
                 self.intros[s as usize].entry(p).or_insert((row, b));
@@ -170,44 +248,48 @@ impl Tracker<'_> {
 pub(crate) fn attach(
     ctx: &Ctx<'_>,
     groups: HashMap<String, Group>,
-    rows: &[CommitRow],
+    log: WalkLog,
     tips: &Tips,
 ) -> Vec<Finding> {
     if groups.is_empty() {
         return Vec::new();
     }
     let repo = ctx.repo;
+    let quiet = ScanStats::default();
     let mut tracker = Tracker {
         repo,
         blob_index: HashMap::new(),
         blob_secrets: Vec::new(),
-        paths: HashMap::new(),
+        positions: HashMap::new(),
+        secret_index: HashMap::new(),
+        rechecked: HashSet::new(),
+        odb: repo.odb().ok(),
+        rescan: BlobScanner {
+            scanner: ctx.scanner,
+            progress: ctx.progress,
+            max_blob_size: ctx.max_blob_size,
+            // Re-checks read blobs the scan already counted.
+            stats: &quiet,
+            grouped: true,
+        },
+        paths: log.paths,
         lives: Vec::new(),
         intros: Vec::new(),
     };
     let mut groups: Vec<(String, Group)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
-    // Where each secret sits in each blob holding it.
-    let mut positions: HashMap<(u32, u32), Location> = HashMap::new();
-    for (secret, (_, group)) in groups.iter_mut().enumerate() {
+    for (secret, (fp, group)) in groups.iter_mut().enumerate() {
+        let secret = secret as u32;
+        tracker.secret_index.insert(fp.clone(), secret);
         for (blob, at) in std::mem::take(&mut group.blobs) {
-            let next = tracker.blob_index.len() as u32;
-            let b = *tracker.blob_index.entry(blob).or_insert(next);
-            if b as usize == tracker.blob_secrets.len() {
-                tracker.blob_secrets.push(Vec::new());
-            }
-            tracker.blob_secrets[b as usize].push(secret as u32);
-            positions.insert((secret as u32, b), at);
+            tracker.holds(secret, blob, at);
         }
         tracker.lives.push(SecretLife::default());
         tracker.intros.push(HashMap::new());
     }
-    replay(&mut tracker, rows, tips);
+    let rows = &log.rows;
+    replay(&mut tracker, rows, &log.changes, &log.blobs, tips);
 
-    let mut path_names: Vec<&[u8]> = vec![&[]; tracker.paths.len()];
-    for (p, &i) in &tracker.paths {
-        path_names[i as usize] = p;
-    }
     let mut findings = Vec::with_capacity(groups.len());
     for (secret, (_, group)) in groups.into_iter().enumerate() {
         let mut hits: Vec<Hit> = group.by_path.into_values().collect();
@@ -218,11 +300,11 @@ pub(crate) fn attach(
         // copied is scanned once but sits at several paths), then any only the scan saw.
         let mut others: Vec<(usize, String, Location, Option<Oid>)> = Vec::new();
         for (&p, &(row, b)) in &tracker.intros[secret] {
-            let path = String::from_utf8_lossy(path_names[p as usize]).into_owned();
+            let path = String::from_utf8_lossy(tracker.paths.name(p)).into_owned();
             if path == primary.finding.location.path {
                 continue;
             }
-            let Some(at) = positions.get(&(secret as u32, b)) else {
+            let Some(at) = tracker.positions.get(&(secret as u32, b)) else {
                 continue;
             };
             let at = Location {
@@ -312,7 +394,13 @@ fn provenance(life: &SecretLife, introduced: Vec<Introduction>) -> Provenance {
 }
 
 /// Replay the walk oldest first, tracking which secrets each commit holds.
-fn replay(tracker: &mut Tracker<'_>, rows: &[CommitRow], tips: &Tips) {
+fn replay(
+    tracker: &mut Tracker<'_>,
+    rows: &[CommitRow],
+    changes: &[LoggedChange],
+    blobs: &[Oid],
+    tips: &Tips,
+) {
     // First-parent children still to come, so a state is dropped after its last use.
     let mut pending_children: HashMap<Oid, u32> = HashMap::new();
     let walked: HashMap<Oid, Option<Oid>> = rows.iter().map(|r| (r.id, r.parent)).collect();
@@ -348,7 +436,7 @@ fn replay(tracker: &mut Tracker<'_>, rows: &[CommitRow], tips: &Tips) {
             },
             _ => Arc::clone(&empty),
         };
-        let state = tracker.next_state(&parent_state, r.parent_tree, r.tree, i);
+        let state = tracker.next_state(&parent_state, &changes[r.changes.0..r.changes.1], blobs, i);
         let when = (r.time, r.offset);
         for &s in &state.secrets {
             let life = &mut tracker.lives[s as usize];

@@ -43,6 +43,9 @@ pub struct Event<'a> {
     pub path: &'a [u8],
     pub id: Oid,
     pub kind: EntryKind,
+    /// For an `Added` entry that replaces one of the same kind at the same path (a modified
+    /// file): the id it replaces.
+    pub previous: Option<Oid>,
 }
 
 /// A tree object that could not be read; its entries are treated as absent.
@@ -118,35 +121,40 @@ pub fn diff_trees(
         let (mut i, mut j) = (0, 0);
         // Subtrees are visited after this tree's files, in tree order.
         let mut subtrees = Vec::new();
-        let mut emit =
-            |change: Change, name: &[u8], id: Oid, mode: i32, subtrees: &mut Vec<Pending>| {
-                if is_tree(mode) {
-                    if change == Change::Removed && !want_removed {
-                        return;
-                    }
-                    let mut prefix = item.prefix.clone();
-                    prefix.extend_from_slice(name);
-                    prefix.push(b'/');
-                    let (old, new) = match change {
-                        Change::Added => (None, Some(id)),
-                        Change::Removed => (Some(id), None),
-                    };
-                    subtrees.push(Pending { old, new, prefix });
-                } else {
-                    if change == Change::Removed && !want_removed {
-                        return;
-                    }
-                    path.clear();
-                    path.extend_from_slice(&item.prefix);
-                    path.extend_from_slice(name);
-                    on_event(Event {
-                        change,
-                        path: &path,
-                        id,
-                        kind: EntryKind::of(mode),
-                    });
+        let mut emit = |change: Change,
+                        name: &[u8],
+                        id: Oid,
+                        mode: i32,
+                        previous: Option<Oid>,
+                        subtrees: &mut Vec<Pending>| {
+            if is_tree(mode) {
+                if change == Change::Removed && !want_removed {
+                    return;
                 }
-            };
+                let mut prefix = item.prefix.clone();
+                prefix.extend_from_slice(name);
+                prefix.push(b'/');
+                let (old, new) = match change {
+                    Change::Added => (None, Some(id)),
+                    Change::Removed => (Some(id), None),
+                };
+                subtrees.push(Pending { old, new, prefix });
+            } else {
+                if change == Change::Removed && !want_removed {
+                    return;
+                }
+                path.clear();
+                path.extend_from_slice(&item.prefix);
+                path.extend_from_slice(name);
+                on_event(Event {
+                    change,
+                    path: &path,
+                    id,
+                    kind: EntryKind::of(mode),
+                    previous,
+                });
+            }
+        };
         while i < old_len || j < new_len {
             let a = old_tree
                 .as_ref()
@@ -161,6 +169,7 @@ pub fn diff_trees(
                         a.name_bytes(),
                         a.id(),
                         a.filemode_raw(),
+                        None,
                         &mut subtrees,
                     );
                     i += 1;
@@ -171,6 +180,7 @@ pub fn diff_trees(
                         b.name_bytes(),
                         b.id(),
                         b.filemode_raw(),
+                        None,
                         &mut subtrees,
                     );
                     j += 1;
@@ -179,11 +189,25 @@ pub fn diff_trees(
                     let (am, bm) = (a.filemode_raw(), b.filemode_raw());
                     match git_order(a.name_bytes(), is_tree(am), b.name_bytes(), is_tree(bm)) {
                         Ordering::Less => {
-                            emit(Change::Removed, a.name_bytes(), a.id(), am, &mut subtrees);
+                            emit(
+                                Change::Removed,
+                                a.name_bytes(),
+                                a.id(),
+                                am,
+                                None,
+                                &mut subtrees,
+                            );
                             i += 1;
                         }
                         Ordering::Greater => {
-                            emit(Change::Added, b.name_bytes(), b.id(), bm, &mut subtrees);
+                            emit(
+                                Change::Added,
+                                b.name_bytes(),
+                                b.id(),
+                                bm,
+                                None,
+                                &mut subtrees,
+                            );
                             j += 1;
                         }
                         Ordering::Equal => {
@@ -199,8 +223,24 @@ pub fn diff_trees(
                                     });
                                 }
                             } else if a.id() != b.id() || EntryKind::of(am) != EntryKind::of(bm) {
-                                emit(Change::Removed, a.name_bytes(), a.id(), am, &mut subtrees);
-                                emit(Change::Added, b.name_bytes(), b.id(), bm, &mut subtrees);
+                                let same_kind = EntryKind::of(am) == EntryKind::of(bm);
+                                let previous = same_kind.then(|| a.id());
+                                emit(
+                                    Change::Removed,
+                                    a.name_bytes(),
+                                    a.id(),
+                                    am,
+                                    None,
+                                    &mut subtrees,
+                                );
+                                emit(
+                                    Change::Added,
+                                    b.name_bytes(),
+                                    b.id(),
+                                    bm,
+                                    previous,
+                                    &mut subtrees,
+                                );
                             }
                             i += 1;
                             j += 1;
