@@ -92,13 +92,14 @@ fn configure_libgit2() {
         // Re-hashing every object read would cost a SHA-1 per blob for no gain to a scanner
         // (zlib's checksum still catches corrupt data); `git cat-file` does not verify either.
         git2::opts::strict_hash_verification(false);
-        // Trees and commits are cached per repository handle; bound that cache so memory does
-        // not follow the size of the history (blobs are never cached by libgit2).
-        // Trees are cached only up to 4 KiB by default, so a root tree of a hundred entries was
-        // read and inflated again for every commit compared with it; allow larger ones.
+        // Trees and commits are cached per repository handle (blobs never are). Cap that cache:
+        // the walk needs only the trees of the commit it just compared, and the default cap
+        // (256 MiB) let peak memory follow the size of the history. Trees are cached only up to
+        // 4 KiB by default, so a root tree of a hundred entries was inflated again for every
+        // commit compared with it; allow larger ones.
         // SAFETY: plain setters of global libgit2 options, called before any repository opens.
         unsafe {
-            let _ = git2::opts::set_cache_max_size(64 << 20);
+            let _ = git2::opts::set_cache_max_size(8 << 20);
             let _ = git2::opts::set_cache_object_limit(ObjectType::Tree, 1 << 20);
         }
     });
