@@ -182,7 +182,9 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
-    let summary = stats.snapshot();
+    let (findings, hidden) = split_test_findings(findings, args.include_tests);
+    let mut summary = stats.snapshot();
+    summary.hidden_test_findings = hidden;
     let report = Report {
         findings: &findings,
         summary: &summary,
@@ -210,6 +212,21 @@ fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Resu
         .collect())
 }
 
+/// Secrets in test context (tagged `context:test` by the engine: test, fixture and example
+/// paths, values named as test data) are left out of the report unless asked for, and counted.
+pub fn split_test_findings(findings: Vec<Finding>, include: bool) -> (Vec<Finding>, u64) {
+    if include {
+        return (findings, 0);
+    }
+    let before = findings.len();
+    let kept: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| !f.tags.iter().any(|t| t == crate::detect::TEST_CONTEXT_TAG))
+        .collect();
+    let hidden = (before - kept.len()) as u64;
+    (kept, hidden)
+}
+
 pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
     if args.exit_zero {
         return EXIT_CLEAN;
@@ -220,8 +237,11 @@ pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
     }
 }
 
-/// Write the report where the output arguments say.
+/// Write the report where the output arguments say: the main format, then every `--emit`.
 pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
+    for (format, path) in &out.emit {
+        write_file(path, &report::render(report, *format, false))?;
+    }
     match &out.output {
         Some(path) => {
             let text = report::render(report, out.format, use_color(out.color, false));
