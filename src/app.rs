@@ -51,6 +51,22 @@ impl ContentScanner for Detectors {
         found.extend(self.grants.scan(path, bytes, stats));
         found
     }
+
+    /// Secret matches are local: only the changed lines (with the context the git source adds)
+    /// need the engine. Grant checks parse the whole document.
+    fn scan_changed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        changed: std::ops::Range<usize>,
+        lines_before: u32,
+        stats: &ScanStats,
+    ) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, &bytes[changed]);
+        crate::source::shift_lines(&mut found, lines_before);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
+    }
 }
 
 /// Report descriptions of the grant checks (SARIF rule descriptors, `checks list`).

@@ -716,3 +716,37 @@ fn edits_far_from_a_secret_keep_it_alive_until_its_line_goes() {
     assert_eq!(second["provenance"]["in_head"], true);
     assert_eq!(second["provenance"]["commits"], 2);
 }
+
+#[test]
+fn grant_checks_see_whole_documents_of_edited_files() {
+    let r = Repo::new();
+    // The privileged trigger sits far above the lines a later edit adds: a check of the changed
+    // lines alone could not connect the two.
+    let mut steps = String::new();
+    for i in 0..200 {
+        steps.push_str(&format!("      - run: echo step {i}\n"));
+    }
+    let workflow = |extra: &str| {
+        format!(
+            "name: ci\non: pull_request_target\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n{steps}{extra}"
+        )
+    };
+    r.write(".github/workflows/ci.yml", &workflow(""));
+    r.commit_on(1, "workflow");
+    let checkout = "      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: npm ci && npm test\n";
+    r.write(".github/workflows/ci.yml", &workflow(checkout));
+    let c2 = r.commit_on(2, "run the pull request's tests");
+
+    let v = scan_json(&r.work(), &["--history"]);
+    assert_eq!(skipped(&v, "parse_error"), 0, "{:#}", v["summary"]);
+    let grants: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "gha-untrusted-checkout-exec")
+        .collect();
+    assert_eq!(grants.len(), 1, "{:#}", v["findings"]);
+    let p = &grants[0]["provenance"];
+    assert_eq!(p["commit"], c2.as_str());
+    assert_eq!(p["in_head"], true);
+}

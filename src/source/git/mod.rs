@@ -12,7 +12,9 @@ mod provenance;
 mod staged;
 pub mod treediff;
 
-use super::{classify, scan_guarded, Content, ContentScanner, ScanStats, SkipReason};
+use super::{
+    classify, scan_changed_guarded, scan_guarded, Content, ContentScanner, ScanStats, SkipReason,
+};
 use crate::findings::{Finding, Location};
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 use std::collections::HashMap;
@@ -477,13 +479,14 @@ impl BlobScanner<'_> {
         if let Some(base) = job.base {
             if matches!(classify(data), Content::Text(_)) {
                 if let Some(w) = self.changed_window(odb, base, data) {
-                    let mut found =
-                        scan_guarded(self.scanner, &job.path, &data[w.start..w.end], self.stats);
-                    for f in &mut found {
-                        f.location.line += w.lines_before;
-                        f.location.end_line += w.lines_before;
-                    }
-                    return found;
+                    return scan_changed_guarded(
+                        self.scanner,
+                        &job.path,
+                        data,
+                        w.start..w.end,
+                        w.lines_before,
+                        self.stats,
+                    );
                 }
             }
         }
