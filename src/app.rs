@@ -133,6 +133,84 @@ pub fn load_rules(
     extra: &[PathBuf],
     disable: &[String],
 ) -> anyhow::Result<(RuleSet, Vec<String>)> {
+    load_rules_from(&ConfigFiles::Disk, config, extra, disable, &mut Vec::new())
+}
+
+/// Where the scan's own configuration files (config, rule files) are read from.
+pub enum ConfigFiles {
+    Disk,
+    /// A range scan: files inside the repository are read as they are at the range's base, so
+    /// the range cannot change how it is itself scanned (see `source::git::base`).
+    RangeBase(gitsrc::base::BaseReader),
+}
+
+impl ConfigFiles {
+    /// The text of a configuration file; `None` when there is none. A file the range changes
+    /// is read at the base and noted in `notes`.
+    fn read(&self, path: &Path, notes: &mut Vec<String>) -> anyhow::Result<Option<String>> {
+        let from_disk = || match std::fs::read_to_string(path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(anyhow::anyhow!("{}: cannot read: {e}", path.display())),
+        };
+        let ConfigFiles::RangeBase(reader) = self else {
+            return from_disk();
+        };
+        match reader.read(path)? {
+            gitsrc::base::BaseRead::Outside => from_disk(),
+            gitsrc::base::BaseRead::Inside {
+                repo_path,
+                base,
+                changed,
+            } => {
+                if changed {
+                    notes.push(if base.is_some() {
+                        format!("{repo_path} is changed by the scanned range: its version at the range's base is used (the change takes effect once merged)")
+                    } else {
+                        format!("{repo_path} is added by the scanned range: it is not used (it takes effect once merged)")
+                    });
+                }
+                base.map(|b| {
+                    String::from_utf8(b).map_err(|_| {
+                        anyhow::anyhow!("{repo_path} at the range's base: not valid UTF-8")
+                    })
+                })
+                .transpose()
+            }
+        }
+    }
+
+    /// The scan's config: the named file, or the scan root's `.ferret.toml`.
+    fn config(
+        &self,
+        explicit: Option<&Path>,
+        root: &Path,
+        notes: &mut Vec<String>,
+    ) -> anyhow::Result<Config> {
+        if matches!(self, ConfigFiles::Disk) {
+            return Config::discover(explicit, root);
+        }
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => root.join(crate::config::DEFAULT_CONFIG_NAME),
+        };
+        match self.read(&path, notes)? {
+            Some(text) => Config::parse(&text, &path),
+            None if explicit.is_some() => {
+                anyhow::bail!("{}: cannot read config: no such file", path.display())
+            }
+            None => Ok(Config::default()),
+        }
+    }
+}
+
+fn load_rules_from(
+    files: &ConfigFiles,
+    config: &Config,
+    extra: &[PathBuf],
+    disable: &[String],
+    notes: &mut Vec<String>,
+) -> anyhow::Result<(RuleSet, Vec<String>)> {
     let mut set = RuleSet::builtin().map_err(|errs| {
         anyhow::anyhow!(
             "built-in rules are invalid:\n  {}",
@@ -143,15 +221,19 @@ pub fn load_rules(
         )
     })?;
     for f in config.extra_rule_files().iter().chain(extra) {
-        set.add_file(f).map_err(|errs| {
-            anyhow::anyhow!(
-                "{}",
-                errs.iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n  ")
-            )
+        let text = files.read(f, notes)?.ok_or_else(|| {
+            anyhow::anyhow!("{}: cannot read rule file: no such file", f.display())
         })?;
+        set.add_user_text(&f.display().to_string(), &text)
+            .map_err(|errs| {
+                anyhow::anyhow!(
+                    "{}",
+                    errs.iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
+                )
+            })?;
     }
     let mut off: Vec<String> = config.rules.disable.clone();
     off.extend(disable.iter().cloned());
@@ -203,8 +285,19 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::discover(args.config.as_deref(), &root)?;
-    let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
+    let files = match &args.range {
+        Some(range) => ConfigFiles::RangeBase(gitsrc::base::BaseReader::open(&root, range)?),
+        None => ConfigFiles::Disk,
+    };
+    let mut config_notes = Vec::new();
+    let config = files.config(args.config.as_deref(), &root, &mut config_notes)?;
+    let (rules, unknown) = load_rules_from(
+        &files,
+        &config,
+        &args.rule_files,
+        &args.disable,
+        &mut config_notes,
+    )?;
     // `--disable` takes rule and check ids alike.
     for id in unknown.iter().filter(|id| checks::find_check(id).is_none()) {
         eprintln!("ferret: warning: --disable/rules.disable names no rule or check: {id}");
@@ -252,6 +345,9 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         .or(config.scan.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
+    for note in config_notes {
+        stats.warn(note);
+    }
     let progress = Progress::new(&args.output);
     let tick = || progress.tick();
     let (findings, scope) = if args.is_git_scan() {

@@ -197,9 +197,14 @@ impl RuleSet {
                 message: format!("cannot read rule file: {e}"),
             }]
         })?;
+        self.add_user_text(&origin, &text)
+    }
+
+    /// A user rule file's text (read from disk or, in a range scan, from the range's base):
+    /// parsed, validated, and compiled now so a regex over the size limit is reported at load.
+    pub fn add_user_text(&mut self, origin: &str, text: &str) -> Result<(), Vec<RuleError>> {
         let before = self.rules.len();
-        self.add_file_text(&origin, &text)?;
-        // User rules are compiled now so a regex over the size limit is reported at load.
+        self.add_file_text(origin, text)?;
         let added = RuleSet {
             rules: self.rules[before..].to_vec(),
         };

@@ -810,3 +810,215 @@ fn a_file_that_takes_too_long_is_stopped_and_reported() {
     assert!(r.text().contains("dense.txt"), "{}", r.text());
     assert!(r.secs < 60.0);
 }
+
+/// A git repository built with the git command line, isolated from the user's git config.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.test")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.test")
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn loose_object(repo: &Path, id: &str) -> PathBuf {
+    repo.join(".git/objects").join(&id[..2]).join(&id[2..])
+}
+
+/// A history with a canary and secrets in files whose objects are then removed or damaged.
+fn history_with_damage(t: &Tree, packed: bool) -> Vec<String> {
+    let root = t.root();
+    git(&root, &["init", "-q", "-b", "main"]);
+    let mut damaged = Vec::new();
+    for i in 0..6 {
+        t.write(
+            &format!("f{i}.env"),
+            format!("T{i}=tsttok_{i:024}\nround {i}\n").as_bytes(),
+        );
+        git(&root, &["add", "-A"]);
+        git(&root, &["commit", "-q", "-m", &format!("c{i}")]);
+    }
+    if packed {
+        git(&root, &["gc", "-q", "--aggressive"]);
+        let pack = fs::read_dir(root.join(".git/objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "pack"))
+            .expect("a pack");
+        // Flip bytes through the middle of the pack: zlib streams and deltas break.
+        let mut bytes = fs::read(&pack).unwrap();
+        let n = bytes.len();
+        for b in &mut bytes[n / 3..n / 3 + 64] {
+            *b ^= 0x5a;
+        }
+        fs::set_permissions(&pack, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&pack, bytes).unwrap();
+        damaged.push("(pack)".to_string());
+    } else {
+        let blob = |name: &str| git(&root, &["rev-parse", &format!("HEAD:{name}")]);
+        // f1: blob missing. f2: blob garbage. f3: blob truncated zlib. Tree of c0 missing.
+        fs::remove_file(loose_object(&root, &blob("f1.env"))).unwrap();
+        let p = loose_object(&root, &blob("f2.env"));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&p, noise(200, 5)).unwrap();
+        let p = loose_object(&root, &blob("f3.env"));
+        let bytes = fs::read(&p).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+        let first_tree = git(&root, &["rev-parse", "HEAD~5^{tree}"]);
+        fs::remove_file(loose_object(&root, &first_tree)).unwrap();
+        damaged.extend(["f1.env", "f2.env", "f3.env"].map(String::from));
+    }
+    damaged
+}
+
+#[test]
+fn corrupt_git_repositories_missing_and_damaged_objects() {
+    for packed in [false, true] {
+        let t = Tree::new();
+        let damaged = history_with_damage(&t, packed);
+        for mode in [
+            &["--history"][..],
+            &["--staged"],
+            &["--range", "HEAD~3..HEAD"],
+        ] {
+            let r = t.scan(mode);
+            assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+            assert!(r.peak_rss_kb < ORDINARY_RSS_KB);
+            match r.code {
+                // The damage can make a whole mode impossible (e.g. HEAD~3 unreadable): a clear
+                // error naming the problem, exit 2.
+                Some(2) => {
+                    assert!(r.stderr.starts_with("ferret: error:"), "{}", r.stderr);
+                    assert!(r.stdout.is_empty());
+                }
+                Some(0) | Some(1) => {
+                    let v = r.json();
+                    assert_eq!(v["summary"]["skipped"].get("internal_error"), None);
+                    if !packed && mode[0] == "--history" {
+                        // Every damaged blob is named, and the intact ones are still scanned.
+                        for d in &damaged {
+                            let named = v["summary"]["skipped_files"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .any(|s| {
+                                    s["path"] == d.as_str() && s["reason"] == "missing_object"
+                                });
+                            assert!(named, "{d} not reported: {v:#}");
+                        }
+                        assert!(findings(&v).iter().any(|f| f["path"] == "f5.env"), "{v:#}");
+                    }
+                }
+                other => panic!("exit {other:?}: {}", r.stderr),
+            }
+        }
+    }
+}
+
+/// Regression: libgit2 loops forever on a loose object whose zlib stream is cut short. A
+/// truncated blob is skipped and named; a truncated tree stops the git scan with an error
+/// (the walk would reach it), never a hang.
+#[test]
+fn truncated_loose_objects_do_not_hang_the_git_scan() {
+    let t = Tree::new();
+    let root = t.root();
+    git(&root, &["init", "-q", "-b", "main"]);
+    for i in 0..3 {
+        t.write(
+            &format!("f{i}.env"),
+            format!("T{i}=tsttok_{i:024}\n").as_bytes(),
+        );
+        git(&root, &["add", "-A"]);
+        git(&root, &["commit", "-q", "-m", &format!("c{i}")]);
+    }
+    let truncate = |id: &str| {
+        let p = loose_object(&root, id);
+        let bytes = fs::read(&p).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&p, &bytes[..bytes.len() - 4]).unwrap();
+    };
+    truncate(&git(&root, &["rev-parse", "HEAD:f1.env"]));
+    let r = t.scan_within(&["--history"], Duration::from_secs(60));
+    let v = r.assert_survived(ORDINARY_RSS_KB);
+    let e = skipped(&v, "f1.env", "missing_object");
+    assert!(e["detail"].as_str().unwrap().contains("truncated"), "{e}");
+    assert!(findings(&v).iter().any(|f| f["path"] == "f2.env"));
+    truncate(&git(&root, &["rev-parse", "HEAD~1^{tree}"]));
+    for mode in [&["--history"][..], &["--range", "HEAD~2..HEAD"]] {
+        let r = t.scan_within(mode, Duration::from_secs(60));
+        assert_eq!(r.code, Some(2), "{mode:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("damaged loose object") && r.stderr.contains("(tree)"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn a_repository_that_changes_while_its_history_is_scanned() {
+    let t = Tree::new();
+    let root = t.root();
+    git(&root, &["init", "-q", "-b", "main"]);
+    for i in 0..30 {
+        t.write(&format!("d/f{i}.txt"), format!("v{i}\n").as_bytes());
+        git(&root, &["add", "-A"]);
+        git(&root, &["commit", "-q", "-m", &format!("c{i}")]);
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = stop.clone();
+    let r2 = root.clone();
+    let churn = std::thread::spawn(move || {
+        let mut i = 0u64;
+        while !s.load(std::sync::atomic::Ordering::Relaxed) {
+            let f = r2.join(format!("d/f{}.txt", i % 30));
+            let _ = fs::write(&f, format!("{i} {HIDDEN}\n"));
+            let _ = Command::new("git")
+                .current_dir(&r2)
+                .env("HOME", &r2)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .args(["-c", "user.name=x", "-c", "user.email=x@example.test"])
+                .args(if i % 7 == 0 {
+                    vec!["gc", "-q", "--prune=now"]
+                } else if i % 5 == 0 {
+                    vec!["commit", "-q", "--amend", "-a", "-m", "amended"]
+                } else {
+                    vec!["commit", "-q", "-a", "-m", "churn"]
+                })
+                .output();
+            i += 1;
+        }
+    });
+    for mode in ["--history", "--staged"] {
+        for _ in 0..3 {
+            let r = t.scan(&[mode]);
+            assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+            assert!(r.peak_rss_kb < ORDINARY_RSS_KB);
+            assert!(
+                matches!(r.code, Some(0..=2)),
+                "{mode}: {:?} {}",
+                r.code,
+                r.stderr
+            );
+            if r.code != Some(2) {
+                r.json();
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+}

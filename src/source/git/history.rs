@@ -433,11 +433,17 @@ fn parse_range(spec: &str) -> anyhow::Result<(&str, &str)> {
     }
 }
 
-pub(crate) fn scan_range(ctx: &Ctx<'_>, range: &str) -> anyhow::Result<GitScan> {
-    let repo = ctx.repo;
+/// The commits at the ends of `BASE..HEAD`.
+pub(crate) fn range_ends(repo: &Repository, range: &str) -> anyhow::Result<(Oid, Oid)> {
     let (base_rev, head_rev) = parse_range(range)?;
     let base = resolve_commit(repo, base_rev, "--range base")?;
     let head = resolve_commit(repo, head_rev, "--range head")?;
+    Ok((base, head))
+}
+
+pub(crate) fn scan_range(ctx: &Ctx<'_>, range: &str) -> anyhow::Result<GitScan> {
+    let repo = ctx.repo;
+    let (base, head) = range_ends(repo, range)?;
     warn_if_shallow(ctx);
     let spec = WalkSpec {
         push: vec![head],

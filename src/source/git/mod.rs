@@ -6,8 +6,10 @@
 //! in parallel, one blob in memory per worker; provenance (who introduced a secret, whether it
 //! is still at HEAD, how long it lived) is computed afterwards, only for blobs with findings.
 
+pub mod base;
 pub mod date;
 mod history;
+pub mod loose;
 mod provenance;
 mod staged;
 pub mod treediff;
@@ -69,8 +71,10 @@ pub fn scan(
     configure_libgit2();
     let repo = open(&opts.path)?;
     let exclude = build_exclude(&opts.exclude)?;
+    let damaged = loose::check(&repo)?;
     let ctx = Ctx {
         repo: &repo,
+        damaged: &damaged.blobs,
         threads: resolve_threads(opts.threads),
         max_blob_size: opts.max_blob_size,
         exclude,
@@ -166,6 +170,8 @@ impl Exclude {
 /// Everything a git scan shares between its stages.
 pub(crate) struct Ctx<'a> {
     pub repo: &'a Repository,
+    /// Loose blobs libgit2 must not read (see `loose`).
+    pub damaged: &'a HashMap<Oid, String>,
     pub threads: usize,
     pub max_blob_size: u64,
     pub exclude: Exclude,
@@ -330,6 +336,7 @@ impl Ctx<'_> {
             })?);
         }
         let blobs = BlobScanner {
+            damaged: self.damaged,
             scanner: self.scanner,
             progress: self.progress,
             max_blob_size: self.max_blob_size,
@@ -370,6 +377,7 @@ impl Ctx<'_> {
 
 /// The worker side of the pipeline: everything in it is shared between threads.
 pub(crate) struct BlobScanner<'a> {
+    pub damaged: &'a HashMap<Oid, String>,
     pub scanner: &'a dyn ContentScanner,
     pub progress: &'a (dyn Fn() + Sync),
     pub max_blob_size: u64,
@@ -423,6 +431,14 @@ impl BlobScanner<'_> {
             Some(c) => format!("blob {} (commit {})", short(blob), short(c)),
             None => format!("blob {}", short(blob)),
         };
+        if let Some(problem) = self.damaged.get(&blob) {
+            stats.skip(
+                path,
+                SkipReason::MissingObject,
+                format!("{}: damaged loose object: {problem}", origin()),
+            );
+            return None;
+        }
         // The header gives the size without inflating the object, so huge blobs cost nothing.
         match odb.read_header(blob) {
             Err(e) => {
@@ -494,6 +510,9 @@ impl BlobScanner<'_> {
     }
 
     fn changed_window(&self, odb: &git2::Odb<'_>, base: Oid, new: &[u8]) -> Option<Window> {
+        if self.damaged.contains_key(&base) {
+            return None;
+        }
         match odb.read_header(base) {
             Ok((size, ObjectType::Blob)) if size as u64 <= self.max_blob_size => {}
             _ => return None,

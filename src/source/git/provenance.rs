@@ -265,6 +265,7 @@ pub(crate) fn attach(
         rechecked: HashSet::new(),
         odb: repo.odb().ok(),
         rescan: BlobScanner {
+            damaged: ctx.damaged,
             scanner: ctx.scanner,
             progress: ctx.progress,
             max_blob_size: ctx.max_blob_size,
