@@ -6,6 +6,10 @@
 //! Each check is declared with [`declare_check!`], whose doc text is both the rustdoc of the
 //! check and its user documentation (`ferret checks list`, `docs/checks/`): one source.
 
+pub mod aws;
+pub mod azure;
+pub mod gcp;
+
 use crate::findings::{Confidence, Finding, FindingBuilder, Kind, Severity};
 use crate::models::{LineIndex, Node, Span};
 
@@ -129,7 +133,11 @@ macro_rules! declare_check {
 
 /// Every check, in a stable order.
 pub fn registry() -> Vec<&'static dyn Check> {
-    Vec::new()
+    let mut all: Vec<&'static dyn Check> = Vec::new();
+    all.extend(aws::checks());
+    all.extend(gcp::checks());
+    all.extend(azure::checks());
+    all
 }
 
 #[cfg(test)]

@@ -754,7 +754,7 @@ fn cfn_identity(r: &cfn::Resource) -> String {
 }
 
 /// A `Roles`/`Users`/`Groups`/`RoleName` value: a `Ref` to a resource in the template, or a name.
-fn cfn_principal(all: &[cfn::Resource], prefix: &str, node: &Node) -> String {
+pub fn cfn_principal(all: &[cfn::Resource], prefix: &str, node: &Node) -> String {
     if let Some(target) = cfn::ref_target(node) {
         if let Some(r) = all.iter().find(|r| r.logical_id == target) {
             return cfn_identity(r);
@@ -904,7 +904,7 @@ fn tf_identity(b: &tf::Block) -> String {
 }
 
 /// A `role`/`user`/`group` attribute: a reference to a resource in the file, or a name.
-fn tf_principal(all: &[tf::Block], prefix: &str, node: &Node) -> String {
+pub fn tf_principal(all: &[tf::Block], prefix: &str, node: &Node) -> String {
     if let Some(name) = tf::literal(node) {
         return if name.starts_with("arn:") {
             name.to_string()
