@@ -171,7 +171,9 @@ pub fn resource_scope(resource: &str) -> ResourceScope {
         if id == "*" || every_of_type {
             return ResourceScope::All;
         }
-        if text.contains(['*', '?']) {
+        // A wildcard account or region alone does not widen an identity policy: other
+        // accounts' resources are reachable only if they trust the caller anyway.
+        if id.contains(['*', '?']) {
             return ResourceScope::Wildcard;
         }
         return ResourceScope::Specific;
@@ -181,6 +183,29 @@ pub fn resource_scope(resource: &str) -> ResourceScope {
     } else {
         ResourceScope::Specific
     }
+}
+
+/// Whether a resource value can match resources of `action` at all: an ARN of another service
+/// (`arn:aws:s3:::bucket/*` for `iam:PassRole`) authorises nothing for it.
+pub fn resource_applies(resource: &str, action: &str) -> bool {
+    let Some(rest) = resource.strip_prefix("arn:") else {
+        return true;
+    };
+    let Some(service) = rest.split(':').nth(1) else {
+        return true;
+    };
+    if service.contains(['*', '?', '$']) {
+        return true;
+    }
+    let action_service = action.split(':').next().unwrap_or("");
+    let service = service.to_ascii_lowercase();
+    let action_service = action_service.to_ascii_lowercase();
+    // Actions whose resources live in another service's namespace.
+    let borrowed = matches!(
+        (action_service.as_str(), service.as_str()),
+        ("ssm", "ec2") | ("ec2-instance-connect", "ec2") | ("sts", "iam")
+    );
+    service == action_service || borrowed
 }
 
 /// Replace every `${…}` with a placeholder that is neither a wildcard nor a separator.
@@ -230,6 +255,19 @@ impl<'a> Statement<'a> {
             .copied()
     }
 
+    /// The widest scope of the statement's resources that can apply to `action`, or `None`
+    /// when none can (every resource is an ARN of another service).
+    pub fn scope_for(&self, action: &str) -> Option<ResourceScope> {
+        if !self.has_resource || self.not_resource {
+            return Some(ResourceScope::All);
+        }
+        self.resources
+            .iter()
+            .filter(|r| r.text.is_none_or(|t| resource_applies(t, action)))
+            .map(|r| r.text.map_or(ResourceScope::Specific, resource_scope))
+            .max()
+    }
+
     /// The widest resource scope of the statement.
     pub fn scope(&self) -> ResourceScope {
         if !self.has_resource || self.not_resource {
@@ -262,10 +300,7 @@ impl<'a> Statement<'a> {
         if self.not_resource {
             return false;
         }
-        if !self.has_resource
-            || self.scope() == ResourceScope::All
-                && self.resources.iter().any(|r| r.text == Some("*"))
-        {
+        if !self.has_resource || self.resources.iter().any(|r| r.text == Some("*")) {
             return true;
         }
         if allow.not_resource || !allow.has_resource || allow.resources.is_empty() {
@@ -353,6 +388,9 @@ impl<'a> Policy<'a> {
             if s.effect != Effect::Allow || !s.covers_action(action) {
                 continue;
             }
+            let Some(scope) = s.scope_for(action) else {
+                continue;
+            };
             let mut denied = Denied::No;
             for d in &self.statements {
                 if d.effect == Effect::Deny && d.covers_action(action) && d.covers_resources_of(s) {
@@ -365,7 +403,7 @@ impl<'a> Policy<'a> {
             out.push(Grant {
                 statement: s,
                 item: s.matching_item(action),
-                scope: s.scope(),
+                scope,
                 constraint: s.constraint(),
                 doubtful: denied == Denied::Conditionally,
             });
@@ -1174,7 +1212,15 @@ mod tests {
             resource_scope("arn:aws:iam::123:user/${aws:username}"),
             Specific
         );
-        assert_eq!(resource_scope("arn:aws:iam::*:role/admin"), Wildcard);
+        assert_eq!(resource_scope("arn:aws:iam::*:role/admin"), Specific);
+        assert!(resource_applies("arn:aws:iam::1:role/x", "iam:PassRole"));
+        assert!(resource_applies(
+            "arn:aws:ec2:*:1:instance/*",
+            "ssm:SendCommand"
+        ));
+        assert!(resource_applies("${aws_iam_role.x.arn}", "iam:PassRole"));
+        assert!(resource_applies("*", "iam:PassRole"));
+        assert!(!resource_applies("arn:aws:s3:::b/*", "iam:PassRole"));
         assert_eq!(resource_scope("arn:aws:s3:::*/*"), All);
     }
 

@@ -211,6 +211,20 @@ pub(crate) fn is_service_account(member: &Item) -> bool {
     }
 }
 
+/// Whether a member is a workload rather than a person: a service account, a workload identity
+/// federation principal, or a value the file does not spell out.
+pub(crate) fn is_workload_member(member: &Item) -> bool {
+    match member.text {
+        Some(t) => {
+            is_service_account(member)
+                || t.starts_with("principal://")
+                || t.starts_with("principalSet://")
+                || t.starts_with("${")
+        }
+        None => true,
+    }
+}
+
 /// The literal text of a node, for roles.
 pub(crate) fn role_text<'a>(role: &Item<'a>) -> Option<&'a str> {
     role.text.filter(|t| !t.contains("${"))

@@ -1,4 +1,4 @@
-use super::{bindings, member_identity, role_text};
+use super::{bindings, is_workload_member, member_identity, role_text};
 use crate::checks::aws::material;
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
@@ -9,8 +9,10 @@ declare_check! {
     ///
     /// **What it detects.** `roles/iam.serviceAccountUser` or
     /// `roles/iam.serviceAccountTokenCreator` granted at project, folder or organisation level
-    /// (`google_{project,folder,organization}_iam_member` / `…_binding` / `…_policy`), to any
-    /// member. The finding points at the role.
+    /// (`google_{project,folder,organization}_iam_member` / `…_binding` / `…_policy`) to a
+    /// workload: a service account, a workload identity federation principal
+    /// (`principal://…`, `principalSet://…`) or a member the file does not spell out. The
+    /// finding points at the role.
     ///
     /// **Why it matters.** At that level the role applies to *every* service account below it,
     /// including the most privileged ones: a token creator can mint access tokens as any of
@@ -64,7 +66,7 @@ impl Check for ServiceAccountImpersonation {
                     }) else {
                         continue;
                     };
-                    for m in &b.members {
+                    for m in b.members.iter().filter(|m| is_workload_member(m)) {
                         let identity = member_identity(root, m);
                         out.push(doc.finding(
                             info,
