@@ -207,13 +207,9 @@ fn findings_point_at_the_offending_text() {
 fn malformed_files_report_line_and_column() {
     let dir = fixtures().join("malformed");
     let json_text = std::fs::read_to_string(dir.join("broken-policy.json")).unwrap();
-    let e = parse("broken-policy.json", &json_text)
-        .err()
-        .expect("must not parse");
+    let e = parse("broken-policy.json", &json_text).expect_err("must not parse");
     assert_eq!((e.line, e.column), (4, 39), "{e}");
     let tf_text = std::fs::read_to_string(dir.join("broken-role.tf")).unwrap();
-    let e = parse("broken-role.tf", &tf_text)
-        .err()
-        .expect("must not parse");
+    let e = parse("broken-role.tf", &tf_text).expect_err("must not parse");
     assert_eq!(e.line, 5, "{e}");
 }
