@@ -6,10 +6,10 @@ use crate::models::iam::{cfn_principal, tf_principal};
 use crate::models::{cfn, terraform as tf};
 
 declare_check! {
-    /// # AWS: long-lived IAM access key created by infrastructure code
+    /// Terraform `aws_iam_access_key` resources and CloudFormation
+    /// `AWS::IAM::AccessKey` resources that are not created `Inactive`.
     ///
-    /// **What it detects.** Terraform `aws_iam_access_key` resources and CloudFormation
-    /// `AWS::IAM::AccessKey` resources that are not created `Inactive`. The finding points at
+    /// The finding points at
     /// the resource and names the IAM user the key belongs to.
     ///
     /// **Why it matters.** An IAM user access key never expires. Created from code, its secret

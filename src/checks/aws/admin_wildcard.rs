@@ -5,12 +5,12 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{is_all_actions, Denied, Effect, PolicyRole, ResourceScope};
 
 declare_check! {
-    /// # AWS: administrator access (`Allow` `*` on `*`)
-    ///
-    /// **What it detects.** An identity policy statement that allows every action (`"*"`) on
+    /// An identity policy statement that allows every action (`"*"`) on
     /// every resource, and roles, users or groups given the AWS-managed `AdministratorAccess`
     /// policy (`ManagedPolicyArns`, `managed_policy_arns`, `aws_iam_*_policy_attachment`, SAM
-    /// `Policies`). Policies are read from standalone JSON, CloudFormation / SAM templates and
+    /// `Policies`).
+    ///
+    /// Policies are read from standalone JSON, CloudFormation / SAM templates and
     /// Terraform (`jsonencode`, heredoc JSON, `data "aws_iam_policy_document"`). An explicit
     /// `Deny` of `*` on `*` in the same document cancels the finding; a constraining `Condition`
     /// lowers its severity.

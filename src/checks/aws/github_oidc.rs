@@ -6,11 +6,11 @@ use crate::models::iam::{ConditionTest, Effect, PolicyRole, Statement};
 use crate::models::terraform as tf;
 
 declare_check! {
-    /// # AWS: GitHub Actions OIDC trust not pinned to a repository
+    /// A role trust policy that lets GitHub Actions workflows assume the role without pinning
+    /// the repository in the token's `sub` claim.
     ///
-    /// **What it detects.** A role trust policy that federates GitHub Actions
-    /// (`token.actions.githubusercontent.com`, as an ARN or through an
-    /// `aws_iam_openid_connect_provider` of that URL in the same file) and
+    /// Reported when the trust federates `token.actions.githubusercontent.com` (as an ARN, or
+    /// through an `aws_iam_openid_connect_provider` of that URL in the same file) and
     ///
     /// - has no condition on the `token.actions.githubusercontent.com:sub` claim (an `aud`
     ///   check alone, or `workflow`/`ref` claims, do not say which repository) — critical;

@@ -5,11 +5,11 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{Effect, PolicyRole, ResourceScope};
 
 declare_check! {
-    /// # AWS: `NotAction` with `Allow`
-    ///
-    /// **What it detects.** An identity policy statement with `"Effect": "Allow"` and a
+    /// An identity policy statement with `"Effect": "Allow"` and a
     /// `NotAction` list (Terraform `not_actions`), and attachments of the AWS-managed
-    /// `PowerUserAccess` policy, which is built that way. The finding points at the `NotAction`
+    /// `PowerUserAccess` policy, which is built that way.
+    ///
+    /// The finding points at the `NotAction`
     /// key. It is high when the statement covers all resources, medium when its resources are
     /// narrowed; a constraining condition lowers it one step.
     ///

@@ -5,11 +5,11 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{is_all_actions, service_wildcard, PolicyRole, ResourceScope};
 
 declare_check! {
-    /// # AWS: `iam:PassRole` on any role
-    ///
-    /// **What it detects.** An identity policy that allows `iam:PassRole` (written out or via a
+    /// An identity policy that allows `iam:PassRole` (written out or via a
     /// pattern such as `iam:Pass*`) on all roles — `"*"` or `arn:aws:iam::…:role/*` — after
-    /// subtracting `Deny` statements of the same document. A wildcard that still narrows
+    /// subtracting `Deny` statements of the same document.
+    ///
+    /// A wildcard that still narrows
     /// (`role/app-*`) is reported one step lower; a literal role ARN or a reference to one role
     /// is not reported. A condition such as `iam:PassedToService` lowers it one step. `*` and
     /// `iam:*` are left to `aws-iam-admin-wildcard` and `aws-iam-service-wildcard`.

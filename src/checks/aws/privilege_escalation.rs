@@ -8,9 +8,7 @@ use crate::models::iam::{
 use crate::models::Span;
 
 declare_check! {
-    /// # AWS: privilege-escalation permissions
-    ///
-    /// **What it detects.** Identity policies whose effective permissions (Allow minus the
+    /// Identity policies whose effective permissions (Allow minus the
     /// `Deny` statements of the same document) complete a known path from a limited identity
     /// to more privilege, on all resources or a wildcard of them:
     ///

@@ -5,11 +5,11 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{service_wildcard, Denied, Effect, PolicyRole, ResourceScope};
 
 declare_check! {
-    /// # AWS: every action of a service on every resource (`iam:*`, `s3:*`, …)
-    ///
-    /// **What it detects.** An identity policy statement allowing `service:*` on all resources
+    /// An identity policy statement allowing `service:*` on all resources
     /// (`"*"`, `arn:aws:s3:::*`, `arn:aws:iam::*:role/*`, or a `NotResource`), and attachments of
-    /// AWS-managed `…FullAccess` policies such as `IAMFullAccess` or `AmazonS3FullAccess`. A
+    /// AWS-managed `…FullAccess` policies such as `IAMFullAccess` or `AmazonS3FullAccess`.
+    ///
+    /// A
     /// `Deny` in the same document that takes the whole wildcard back cancels it.
     ///
     /// Severity follows the service: `iam:*`, `sts:*` and `organizations:*` are as good as

@@ -5,9 +5,7 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{Constraint, Effect, PolicyRole, Statement};
 
 declare_check! {
-    /// # AWS: role trust policy that lets anyone assume the role
-    ///
-    /// **What it detects.** A role's trust policy (CloudFormation `AssumeRolePolicyDocument`,
+    /// A role's trust policy (CloudFormation `AssumeRolePolicyDocument`,
     /// Terraform `assume_role_policy`, or a standalone trust policy) with an `Allow` statement
     /// whose principal is `"*"` or `{"AWS": "*"}` (Terraform: `type = "AWS"`,
     /// `identifiers = ["*"]`), or that uses `NotPrincipal` with `Allow`.

@@ -6,13 +6,13 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::terraform as tf;
 
 declare_check! {
-    /// # Azure: Owner, Contributor or access-administrator role assigned to a workload identity
-    ///
-    /// **What it detects.** `azurerm_role_assignment` resources that give `Owner`,
+    /// `azurerm_role_assignment` resources that give `Owner`,
     /// `Contributor`, `User Access Administrator` or `Role Based Access Control Administrator`
     /// (by `role_definition_name`, or by the built-in role's id in `role_definition_id`) at
     /// subscription or management-group scope (a literal path, or a reference to a
-    /// subscription or management group) to a service principal or managed identity. The
+    /// subscription or management group) to a service principal or managed identity.
+    ///
+    /// The
     /// principal is recognised from `principal_type = "ServicePrincipal"` or from references to
     /// `azurerm_user_assigned_identity`, a resource's `identity` / `kubelet_identity`, or an
     /// `azuread_service_principal`; an assignment whose principal the file does not identify is

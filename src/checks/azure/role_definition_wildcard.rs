@@ -7,11 +7,11 @@ use crate::models::iam::items;
 use crate::models::terraform as tf;
 
 declare_check! {
-    /// # Azure: custom role definition allowing every action
-    ///
-    /// **What it detects.** `azurerm_role_definition` resources with `"*"` in
+    /// `azurerm_role_definition` resources with `"*"` in
     /// `permissions.actions` (every management operation, role assignment included) or in
-    /// `permissions.data_actions` (every data operation: blobs, secrets, keys). The finding
+    /// `permissions.data_actions` (every data operation: blobs, secrets, keys).
+    ///
+    /// The finding
     /// points at the `"*"`. High when the role is assignable at subscription or
     /// management-group scope, or at a scope the file does not resolve; medium when it is
     /// limited to a resource group or a resource.

@@ -5,13 +5,13 @@ use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 
 declare_check! {
-    /// # GCP: owner, editor or admin role granted to a service account
-    ///
-    /// **What it detects.** `roles/owner`, `roles/editor` or any role whose name ends in
+    /// `roles/owner`, `roles/editor` or any role whose name ends in
     /// `admin` (`roles/iam.securityAdmin`, `roles/storage.admin`, …) granted to a
     /// `serviceAccount:` member at organisation, folder or project level —
     /// `google_{organization,folder,project}_iam_member`, `…_iam_binding`, or a
-    /// `data "google_iam_policy"` applied by `…_iam_policy`. Roles given through `for_each`
+    /// `data "google_iam_policy"` applied by `…_iam_policy`.
+    ///
+    /// Roles given through `for_each`
     /// over a literal set (inline or in `locals`) are expanded, and the finding points at the
     /// role literal. `roles/owner` is critical, the others high.
     ///

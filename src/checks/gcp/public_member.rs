@@ -5,11 +5,11 @@ use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 
 declare_check! {
-    /// # GCP: grant to `allUsers` or `allAuthenticatedUsers`
-    ///
-    /// **What it detects.** Any `google_*_iam_member`, `google_*_iam_binding` or
+    /// Any `google_*_iam_member`, `google_*_iam_binding` or
     /// `data "google_iam_policy"` binding whose member is `allUsers` (anyone on the internet)
-    /// or `allAuthenticatedUsers` (anyone with a Google account). The finding points at the
+    /// or `allAuthenticatedUsers` (anyone with a Google account).
+    ///
+    /// The finding points at the
     /// member. High on a single resource, critical at project, folder or organisation level.
     ///
     /// **Why it matters.** The role's permissions are given to every person and every workload

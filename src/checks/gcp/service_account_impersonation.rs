@@ -5,9 +5,7 @@ use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 
 declare_check! {
-    /// # GCP: service-account impersonation granted on a whole project, folder or organisation
-    ///
-    /// **What it detects.** `roles/iam.serviceAccountUser` or
+    /// `roles/iam.serviceAccountUser` or
     /// `roles/iam.serviceAccountTokenCreator` granted at project, folder or organisation level
     /// (`google_{project,folder,organization}_iam_member` / `…_binding` / `…_policy`) to a
     /// workload: a service account, a workload identity federation principal

@@ -7,9 +7,9 @@ use crate::models::iam::Item;
 use crate::models::terraform as tf;
 
 declare_check! {
-    /// # GCP: user-managed service-account key
+    /// `google_service_account_key` resources.
     ///
-    /// **What it detects.** `google_service_account_key` resources. A key created from an
+    /// A key created from an
     /// uploaded public key (`public_key_data`) is reported as low: its private half never
     /// passes through Terraform, but it is still a long-lived credential.
     ///

@@ -5,13 +5,13 @@ use crate::findings::{Confidence, Finding, Severity};
 use crate::models::terraform as tf;
 
 declare_check! {
-    /// # GCP: workload identity provider without an attribute condition
-    ///
-    /// **What it detects.** `google_iam_workload_identity_pool_provider` resources with no
+    /// `google_iam_workload_identity_pool_provider` resources with no
     /// `attribute_condition`, and GitHub Actions providers (issuer
     /// `token.actions.githubusercontent.com`) whose condition does not test the repository or
     /// its owner (`assertion.repository`, `assertion.repository_owner`, `assertion.sub`, or the
-    /// mapped `attribute.repository…`). Providers federating an AWS account are reported as
+    /// mapped `attribute.repository…`).
+    ///
+    /// Providers federating an AWS account are reported as
     /// medium, since the account is already pinned.
     ///
     /// **Why it matters.** Without a condition, every identity the external issuer vouches for
