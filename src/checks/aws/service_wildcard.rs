@@ -9,8 +9,7 @@ declare_check! {
     /// (`"*"`, `arn:aws:s3:::*`, `arn:aws:iam::*:role/*`, or a `NotResource`), and attachments of
     /// AWS-managed `…FullAccess` policies such as `IAMFullAccess` or `AmazonS3FullAccess`.
     ///
-    /// A
-    /// `Deny` in the same document that takes the whole wildcard back cancels it.
+    /// A `Deny` in the same document that takes the whole wildcard back cancels it.
     ///
     /// Severity follows the service: `iam:*`, `sts:*` and `organizations:*` are as good as
     /// administrator access (critical); services that hold data, secrets, code or compute are

@@ -12,8 +12,7 @@ declare_check! {
     /// subscription or management-group scope (a literal path, or a reference to a
     /// subscription or management group) to a service principal or managed identity.
     ///
-    /// The
-    /// principal is recognised from `principal_type = "ServicePrincipal"` or from references to
+    /// The principal is recognised from `principal_type = "ServicePrincipal"` or from references to
     /// `azurerm_user_assigned_identity`, a resource's `identity` / `kubelet_identity`, or an
     /// `azuread_service_principal`; an assignment whose principal the file does not identify is
     /// reported with medium confidence, one declared `User` or `Group` is not reported. Owner

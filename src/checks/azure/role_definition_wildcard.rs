@@ -11,8 +11,7 @@ declare_check! {
     /// `permissions.actions` (every management operation, role assignment included) or in
     /// `permissions.data_actions` (every data operation: blobs, secrets, keys).
     ///
-    /// The finding
-    /// points at the `"*"`. High when the role is assignable at subscription or
+    /// The finding points at the `"*"`. High when the role is assignable at subscription or
     /// management-group scope, or at a scope the file does not resolve; medium when it is
     /// limited to a resource group or a resource.
     ///

@@ -9,8 +9,7 @@ declare_check! {
     /// `data "google_iam_policy"` binding whose member is `allUsers` (anyone on the internet)
     /// or `allAuthenticatedUsers` (anyone with a Google account).
     ///
-    /// The finding points at the
-    /// member. High on a single resource, critical at project, folder or organisation level.
+    /// The finding points at the member. High on a single resource, critical at project, folder or organisation level.
     ///
     /// **Why it matters.** The role's permissions are given to every person and every workload
     /// outside the organisation; no credential is needed to use them, so no rotation or
