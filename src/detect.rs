@@ -396,9 +396,8 @@ pub const TEST_CONTEXT_TAG: &str = "context:test";
 /// True when the text before a secret on its line names it as test data: `const TEST_KEY =`,
 /// `SAMPLE:`, `dummyToken =`, `fake_secret:` (word parts of identifiers, any case).
 pub fn names_test_value(before: &[u8]) -> bool {
-    const WORDS: &[&str] = &[
-        "test", "sample", "example", "dummy", "fake", "mock", "fixture",
-    ];
+    // Not "example": it names hosts and addresses (`login ops@example.org password …`).
+    const WORDS: &[&str] = &["test", "sample", "dummy", "fake", "mock", "fixture"];
     let text = String::from_utf8_lossy(before);
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .flat_map(split_camel)
@@ -934,6 +933,9 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert!(names_test_value(b"SAMPLE="));
         assert!(!names_test_value(b"const KEY_RSA: &str = \""));
         assert!(!names_test_value(b"latest_token = "));
+        assert!(!names_test_value(
+            b"machine api.example.com login ops@example.org password "
+        ));
         let e = engine(RULES);
         let f = e.scan("src/a.rs", b"let fake_token = \"demo_abcd1234\";");
         assert!(f[0].tags.iter().any(|t| t == TEST_CONTEXT_TAG));
