@@ -213,3 +213,58 @@ fn malformed_files_report_line_and_column() {
     let e = parse("broken-role.tf", &tf_text).expect_err("must not parse");
     assert_eq!(e.line, 5, "{e}");
 }
+
+#[test]
+fn mangled_inputs_never_panic() {
+    // Truncations and byte substitutions of every fixture: parsers return errors, checks run
+    // on whatever still parses, nothing panics.
+    let checks = cloud_checks();
+    let specials = b"{}[]\",:=\n*$<";
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut parsed = 0;
+    for platform in ["aws", "azure", "gcp"] {
+        for (rel, text) in fixture_files(platform) {
+            let step = (text.len() / 25).max(1);
+            let mut variants: Vec<String> = (0..text.len())
+                .step_by(step)
+                .filter(|&i| text.is_char_boundary(i))
+                .map(|i| text[..i].to_string())
+                .collect();
+            for _ in 0..25 {
+                let mut bytes = text.clone().into_bytes();
+                let at = (next() as usize) % bytes.len();
+                if bytes[at].is_ascii() {
+                    bytes[at] = specials[(next() as usize) % specials.len()];
+                }
+                variants.push(String::from_utf8(bytes).unwrap());
+            }
+            for v in variants {
+                let Ok((kind, root)) = parse(&rel, &v) else {
+                    continue;
+                };
+                parsed += 1;
+                let doc = Document {
+                    path: &rel,
+                    bytes: v.as_bytes(),
+                    kind,
+                    roots: vec![root],
+                    index: LineIndex::new(v.as_bytes()),
+                };
+                let mut out = Vec::new();
+                for c in checks.iter().filter(|c| c.applies_to(kind)) {
+                    c.run(&doc, &mut out);
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 100,
+        "the mangling should leave many inputs parseable"
+    );
+}

@@ -109,18 +109,18 @@ const WEAK_CONDITION_KEYS: &[&str] = &[
     "aws:referer",
 ];
 
-/// Case-insensitive glob match of an IAM pattern (`*`, `?`) against a name.
+/// Case-insensitive glob match of an IAM pattern (`*`, `?`) against a name. IAM names are
+/// ASCII; other bytes compare exactly.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
-    let s: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
-    // Iterative matching with single-star backtracking: linear in practice, no recursion.
+    let (p, s) = (pattern.as_bytes(), name.as_bytes());
+    // Iterative matching with single-star backtracking: no recursion, no allocation.
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&s[si])) {
             pi += 1;
             si += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some((pi, si));
             pi += 1;
         } else if let Some((sp, ss)) = star {
@@ -131,7 +131,7 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// Whether an action pattern is a whole-account wildcard (`*`, `*:*`).
@@ -384,6 +384,11 @@ impl<'a> Policy<'a> {
     /// Allow grants of `action` that no unconditional Deny in the document removes.
     pub fn grants<'p>(&'p self, action: &str) -> Vec<Grant<'p, 'a>> {
         let mut out = Vec::new();
+        let denies: Vec<&Statement> = self
+            .statements
+            .iter()
+            .filter(|d| d.effect == Effect::Deny && d.covers_action(action))
+            .collect();
         for s in &self.statements {
             if s.effect != Effect::Allow || !s.covers_action(action) {
                 continue;
@@ -392,10 +397,8 @@ impl<'a> Policy<'a> {
                 continue;
             };
             let mut denied = Denied::No;
-            for d in &self.statements {
-                if d.effect == Effect::Deny && d.covers_action(action) && d.covers_resources_of(s) {
-                    denied = max_denied(denied, d);
-                }
+            for d in denies.iter().filter(|d| d.covers_resources_of(s)) {
+                denied = max_denied(denied, d);
             }
             if denied == Denied::Fully {
                 continue;
@@ -942,7 +945,7 @@ fn tf_identity(b: &tf::Block) -> String {
 }
 
 /// A `role`/`user`/`group` attribute: a reference to a resource in the file, or a name.
-pub fn tf_principal(all: &[tf::Block], prefix: &str, node: &Node) -> String {
+pub fn tf_principal(all: &tf::Blocks, prefix: &str, node: &Node) -> String {
     if let Some(name) = tf::literal(node) {
         return if name.starts_with("arn:") {
             name.to_string()

@@ -5,6 +5,7 @@
 use super::hcl::labels;
 use super::{Node, Value};
 use regex::Regex;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// A top-level block: `resource "aws_iam_role" "ci" { … }`, `data "…" "…" { … }`, `module …`.
@@ -52,31 +53,64 @@ impl<'a> Block<'a> {
     }
 }
 
+/// The top-level blocks of a Terraform file, with an index by address so references resolve in
+/// constant time (files with thousands of resources are common in generated code).
+pub struct Blocks<'a> {
+    list: Vec<Block<'a>>,
+    by_address: HashMap<(&'a str, &'a str, &'a str), usize>,
+}
+
+impl<'a> Blocks<'a> {
+    /// The block a reference points to, within the same file.
+    pub fn resolve(&self, r: &Reference) -> Option<Block<'a>> {
+        let kind = if r.kind == "data" { "data" } else { "resource" };
+        self.by_address
+            .get(&(kind, r.rtype.as_str(), r.name.as_str()))
+            .map(|&i| self.list[i])
+    }
+}
+
+impl<'a> std::ops::Deref for Blocks<'a> {
+    type Target = [Block<'a>];
+    fn deref(&self) -> &[Block<'a>] {
+        &self.list
+    }
+}
+
 /// All top-level blocks of a Terraform file.
-pub fn blocks(root: &Node) -> Vec<Block<'_>> {
-    let Some(entries) = root.as_map() else {
-        return Vec::new();
-    };
-    entries
-        .iter()
-        .filter(|(_, v)| v.get(super::hcl::LABELS_KEY).is_some())
-        .filter_map(|(k, v)| {
-            let kind = k.as_str()?;
-            let l = labels(v);
-            Some(Block {
-                kind,
-                key: k,
-                node: v,
-                rtype: l.first().and_then(|n| n.as_str()).unwrap_or(""),
-                name: l.get(1).and_then(|n| n.as_str()).unwrap_or(""),
+pub fn blocks(root: &Node) -> Blocks<'_> {
+    let list: Vec<Block> = match root.as_map() {
+        None => Vec::new(),
+        Some(entries) => entries
+            .iter()
+            .filter(|(_, v)| v.get(super::hcl::LABELS_KEY).is_some())
+            .filter_map(|(k, v)| {
+                let kind = k.as_str()?;
+                let l = labels(v);
+                Some(Block {
+                    kind,
+                    key: k,
+                    node: v,
+                    rtype: l.first().and_then(|n| n.as_str()).unwrap_or(""),
+                    name: l.get(1).and_then(|n| n.as_str()).unwrap_or(""),
+                })
             })
-        })
-        .collect()
+            .collect(),
+    };
+    let mut by_address = HashMap::with_capacity(list.len());
+    for (i, b) in list.iter().enumerate() {
+        if b.kind == "resource" || b.kind == "data" {
+            // The first definition wins, as a duplicate is a Terraform error anyway.
+            by_address.entry((b.kind, b.rtype, b.name)).or_insert(i);
+        }
+    }
+    Blocks { list, by_address }
 }
 
 /// `resource` blocks of one type.
 pub fn resources<'a>(root: &'a Node, rtype: &'a str) -> impl Iterator<Item = Block<'a>> + 'a {
     blocks(root)
+        .list
         .into_iter()
         .filter(move |b| b.kind == "resource" && b.rtype == rtype)
 }
@@ -84,6 +118,7 @@ pub fn resources<'a>(root: &'a Node, rtype: &'a str) -> impl Iterator<Item = Blo
 /// `data` blocks of one type.
 pub fn data_sources<'a>(root: &'a Node, rtype: &'a str) -> impl Iterator<Item = Block<'a>> + 'a {
     blocks(root)
+        .list
         .into_iter()
         .filter(move |b| b.kind == "data" && b.rtype == rtype)
 }
@@ -148,10 +183,8 @@ pub fn node_references(node: &Node) -> Vec<Reference> {
 }
 
 /// The block a reference points to, within the same file.
-pub fn resolve<'a>(all: &[Block<'a>], r: &Reference) -> Option<Block<'a>> {
-    all.iter()
-        .find(|b| b.kind == r.kind && b.rtype == r.rtype && b.name == r.name)
-        .copied()
+pub fn resolve<'a>(all: &Blocks<'a>, r: &Reference) -> Option<Block<'a>> {
+    all.resolve(r)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub use privileged_role_assignment::PrivilegedRoleAssignment;
 pub use role_definition_wildcard::RoleDefinitionWildcard;
 
 use super::Check;
-use crate::models::terraform::{self as tf, Block};
+use crate::models::terraform::{self as tf, Block, Blocks};
 use crate::models::Node;
 
 pub fn checks() -> Vec<&'static dyn Check> {
@@ -83,7 +83,7 @@ fn path_scope(path: &str) -> Scope {
 
 /// The identity a `principal_id` names, and whether it is known to be a non-human identity.
 /// `None` when the file says the principal is a user or a group.
-pub(crate) fn principal(all: &[Block], assignment: &Block) -> Option<(String, bool)> {
+pub(crate) fn principal(all: &Blocks, assignment: &Block) -> Option<(String, bool)> {
     let declared = assignment.str_attr("principal_type");
     if declared.is_some_and(|t| t.eq_ignore_ascii_case("User") || t.eq_ignore_ascii_case("Group")) {
         return None;

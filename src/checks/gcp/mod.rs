@@ -19,7 +19,7 @@ pub use workload_identity::WorkloadIdentityNoCondition;
 
 use super::Check;
 use crate::models::iam::{items, Item};
-use crate::models::terraform::{self as tf, Block};
+use crate::models::terraform::{self as tf, Block, Blocks};
 use crate::models::Node;
 
 pub fn checks() -> Vec<&'static dyn Check> {
@@ -140,7 +140,7 @@ fn policy_bindings<'a>(d: Block<'a>, level: Level, out: &mut Vec<Binding<'a>>) {
 
 /// The values of an attribute, with `for_each` expanded when the attribute is `each.value` or
 /// `each.key` over a literal set (written inline or in `locals`).
-fn values<'a>(all: &[Block<'a>], b: &Block<'a>, attr: &str) -> Vec<Item<'a>> {
+fn values<'a>(all: &Blocks<'a>, b: &Block<'a>, attr: &str) -> Vec<Item<'a>> {
     let Some(node) = b.attr(attr) else {
         return Vec::new();
     };
@@ -163,7 +163,7 @@ fn values<'a>(all: &[Block<'a>], b: &Block<'a>, attr: &str) -> Vec<Item<'a>> {
 }
 
 /// `local.NAME` → the value of NAME in a `locals` block of the file (one level).
-fn resolve_locals<'a>(all: &[Block<'a>], node: &'a Node) -> &'a Node {
+fn resolve_locals<'a>(all: &Blocks<'a>, node: &'a Node) -> &'a Node {
     let Some(name) = node.as_expr().and_then(|e| e.strip_prefix("local.")) else {
         return node;
     };
@@ -174,14 +174,13 @@ fn resolve_locals<'a>(all: &[Block<'a>], node: &'a Node) -> &'a Node {
 }
 
 /// The identity a member string names, resolving service accounts defined in the file.
-pub(crate) fn member_identity(root: &Node, member: &Item) -> String {
+pub(crate) fn member_identity(all: &Blocks, member: &Item) -> String {
     let text = member.text.or_else(|| member.node.as_expr()).unwrap_or("?");
-    let all = tf::blocks(root);
     for r in tf::references(text) {
         if r.rtype != "google_service_account" {
             continue;
         }
-        if let Some(sa) = tf::resolve(&all, &r) {
+        if let Some(sa) = tf::resolve(all, &r) {
             if let Some(id) = service_account_identity(&sa) {
                 return id;
             }
@@ -296,7 +295,7 @@ resource "google_folder_iam_policy" "f" {
         assert_eq!(roles, ["roles/logging.logWriter", "roles/owner"]);
         assert_eq!(bs[0].level, Level::Project);
         assert_eq!(
-            member_identity(&root, &bs[0].members[0]),
+            member_identity(&tf::blocks(&root), &bs[0].members[0]),
             "serviceAccount:ci-deployer@acme-prod.iam.gserviceaccount.com"
         );
         assert_eq!(bs[1].level, Level::Resource);

@@ -3,6 +3,7 @@ use crate::checks::aws::material;
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
+use crate::models::terraform as tf;
 
 declare_check! {
     /// `roles/owner`, `roles/editor` or any role whose name ends in
@@ -66,6 +67,7 @@ impl Check for PrivilegedServiceAccount {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &PRIVILEGED_SERVICE_ACCOUNT;
         for root in &doc.roots {
+            let all = tf::blocks(root);
             for b in bindings(root).iter().filter(|b| b.level.is_hierarchy()) {
                 for role in &b.roles {
                     let Some(text) = role_text(role) else {
@@ -75,7 +77,7 @@ impl Check for PrivilegedServiceAccount {
                         continue;
                     };
                     for m in b.members.iter().filter(|m| is_service_account(m)) {
-                        let identity = member_identity(root, m);
+                        let identity = member_identity(&all, m);
                         let mut f = doc.finding(
                             info,
                             role.node.span,

@@ -3,6 +3,7 @@ use crate::checks::aws::material;
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
+use crate::models::terraform as tf;
 
 declare_check! {
     /// Any `google_*_iam_member`, `google_*_iam_binding` or
@@ -48,6 +49,7 @@ impl Check for PublicMember {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &PUBLIC_MEMBER;
         for root in &doc.roots {
+            let all = tf::blocks(root);
             for b in bindings(root) {
                 let roles: Vec<&str> = b.roles.iter().filter_map(role_text).collect();
                 let roles = if roles.is_empty() {
@@ -62,7 +64,7 @@ impl Check for PublicMember {
                     }) else {
                         continue;
                     };
-                    let identity = member_identity(root, m);
+                    let identity = member_identity(&all, m);
                     let mut f = doc.finding(
                         info,
                         m.node.span,

@@ -3,6 +3,7 @@ use crate::checks::aws::material;
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
+use crate::models::terraform as tf;
 
 declare_check! {
     /// `roles/iam.serviceAccountUser` or
@@ -55,6 +56,7 @@ impl Check for ServiceAccountImpersonation {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &SERVICE_ACCOUNT_IMPERSONATION;
         for root in &doc.roots {
+            let all = tf::blocks(root);
             for b in bindings(root).iter().filter(|b| b.level.is_hierarchy()) {
                 for role in &b.roles {
                     let Some(text) = role_text(role).filter(|t| {
@@ -65,7 +67,7 @@ impl Check for ServiceAccountImpersonation {
                         continue;
                     };
                     for m in b.members.iter().filter(|m| is_workload_member(m)) {
-                        let identity = member_identity(root, m);
+                        let identity = member_identity(&all, m);
                         out.push(doc.finding(
                             info,
                             role.node.span,

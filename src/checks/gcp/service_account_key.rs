@@ -63,7 +63,7 @@ impl Check for ServiceAccountKey {
                         .and_then(|sa| service_account_identity(&sa))
                         .unwrap_or_else(|| {
                             member_identity(
-                                root,
+                                &all,
                                 &Item {
                                     text: tf::display(n),
                                     node: n,
