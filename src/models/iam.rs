@@ -744,9 +744,13 @@ fn infer_role(p: &Policy) -> PolicyRole {
 }
 
 fn collect_standalone<'a>(root: &'a Node, path: &str, view: &mut IamView<'a>) {
-    let Some(policy) = Policy::from_json(root) else {
+    let details = ["RoleDetailList", "UserDetailList", "GroupDetailList"]
+        .iter()
+        .any(|k| get_ci(root, k).is_some());
+    if details && get_ci(root, "Statement").is_none() {
+        collect_authorization_details(root, view);
         return;
-    };
+    }
     let stem = path
         .rsplit('/')
         .next()
@@ -754,17 +758,145 @@ fn collect_standalone<'a>(root: &'a Node, path: &str, view: &mut IamView<'a>) {
         .split('.')
         .next()
         .unwrap_or(path);
-    let role = infer_role(&policy);
-    let identity = match role {
-        PolicyRole::Trust => format!("role/{stem}"),
-        _ => format!("policy/{stem}"),
+    // The document itself, or one wrapped by an API response (`{"PolicyVersion": {"Document":
+    // …}}`, `{"PolicyDocument": …}`).
+    let mut docs = Vec::new();
+    find_documents(root, 0, &mut docs);
+    for (node, name) in docs {
+        let Some(policy) = Policy::from_json(node) else {
+            continue;
+        };
+        let role = match name {
+            Some(k) if k.eq_ignore_ascii_case("AssumeRolePolicyDocument") => PolicyRole::Trust,
+            _ => infer_role(&policy),
+        };
+        let identity = match role {
+            PolicyRole::Trust => format!("role/{stem}"),
+            _ => format!("policy/{stem}"),
+        };
+        view.policies.push(PolicyInstance {
+            policy,
+            role,
+            identity,
+            holders: Vec::new(),
+        });
+    }
+}
+
+/// Policy documents at or under `node` (a few levels: API responses wrap them), with the key
+/// that holds each one.
+fn find_documents<'a>(node: &'a Node, depth: usize, out: &mut Vec<(&'a Node, Option<&'a str>)>) {
+    if depth == 0 && get_ci(node, "Statement").is_some() {
+        out.push((node, None));
+        return;
+    }
+    if depth >= 3 {
+        return;
+    }
+    for (k, v) in node.as_map().unwrap_or(&[]) {
+        let Some(key) = k.as_str() else { continue };
+        if key.ends_with("Document") && get_ci(v, "Statement").is_some() {
+            out.push((v, Some(key)));
+        } else if v.as_map().is_some() {
+            find_documents(v, depth + 1, out);
+        }
+    }
+}
+
+/// `aws iam get-account-authorization-details` output: every role, user and group of an
+/// account with its inline policies, trust policy and attached managed policies, and the
+/// customer-managed policies with their versions. Identities are the real ARNs.
+fn collect_authorization_details<'a>(root: &'a Node, view: &mut IamView<'a>) {
+    let list = |key: &str| get_ci(root, key).and_then(Node::as_seq).unwrap_or(&[]);
+    let name_of = |n: &'a Node, prefix: &str, key: &str| -> String {
+        get_ci(n, "Arn")
+            .and_then(Node::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                get_ci(n, key)
+                    .and_then(Node::as_str)
+                    .map(|s| format!("{prefix}/{s}"))
+            })
+            .unwrap_or_else(|| format!("{prefix}/?"))
     };
-    view.policies.push(PolicyInstance {
-        policy,
-        role,
-        identity,
-        holders: Vec::new(),
-    });
+    // Customer-managed policy ARN → holders.
+    let mut holders: HashMap<&str, Vec<String>> = HashMap::new();
+    for (key, prefix, name_key, inline) in [
+        ("RoleDetailList", "role", "RoleName", "RolePolicyList"),
+        ("UserDetailList", "user", "UserName", "UserPolicyList"),
+        ("GroupDetailList", "group", "GroupName", "GroupPolicyList"),
+    ] {
+        for entity in list(key) {
+            let identity = name_of(entity, prefix, name_key);
+            if let Some(doc) = get_ci(entity, "AssumeRolePolicyDocument") {
+                push_doc(
+                    view,
+                    doc,
+                    PolicyRole::Trust,
+                    vec![identity.clone()],
+                    identity.clone(),
+                );
+            }
+            for p in get_ci(entity, inline).and_then(Node::as_seq).unwrap_or(&[]) {
+                if let Some(doc) = get_ci(p, "PolicyDocument") {
+                    push_doc(
+                        view,
+                        doc,
+                        PolicyRole::Permissions,
+                        vec![identity.clone()],
+                        identity.clone(),
+                    );
+                }
+            }
+            for a in get_ci(entity, "AttachedManagedPolicies")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+            {
+                let Some((arn_node, arn)) =
+                    get_ci(a, "PolicyArn").and_then(|n| Some((n, n.as_str()?)))
+                else {
+                    continue;
+                };
+                if arn.contains(":iam::aws:policy/") {
+                    if let Some(name) = aws_managed_policy_name(arn) {
+                        view.attachments.push(ManagedAttachment {
+                            name,
+                            node: arn_node,
+                            identity: identity.clone(),
+                        });
+                    }
+                } else {
+                    holders.entry(arn).or_default().push(identity.clone());
+                }
+            }
+        }
+    }
+    for p in list("Policies") {
+        let arn = get_ci(p, "Arn").and_then(Node::as_str).unwrap_or("");
+        let hs = holders.get(arn).cloned().unwrap_or_default();
+        let identity = identity_for(&hs, name_of(p, "policy", "PolicyName"));
+        for v in get_ci(p, "PolicyVersionList")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+        {
+            // Only the default version grants anything.
+            if !matches!(
+                get_ci(v, "IsDefaultVersion").map(|n| &n.value),
+                Some(Value::Bool(true))
+            ) {
+                continue;
+            }
+            if let Some(doc) = get_ci(v, "Document") {
+                push_doc(
+                    view,
+                    doc,
+                    PolicyRole::Permissions,
+                    hs.clone(),
+                    identity.clone(),
+                );
+            }
+        }
+    }
 }
 
 fn identity_for(holders: &[String], fallback: String) -> String {
@@ -1371,6 +1503,61 @@ EOF
         assert_eq!(v.attachments.len(), 1);
         assert_eq!(v.attachments[0].name, "ReadOnlyAccess");
         assert_eq!(v.attachments[0].identity, "role/ci-deployer");
+    }
+
+    #[test]
+    fn account_authorization_details_and_wrapped_documents() {
+        let details = r#"{
+  "RoleDetailList": [{
+    "RoleName": "ci", "Arn": "arn:aws:iam::123456789012:role/ci",
+    "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]},
+    "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}],
+    "AttachedManagedPolicies": [
+      {"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+      {"PolicyName": "deploy", "PolicyArn": "arn:aws:iam::123456789012:policy/deploy"}]
+  }],
+  "UserDetailList": [],
+  "Policies": [{
+    "PolicyName": "deploy", "Arn": "arn:aws:iam::123456789012:policy/deploy",
+    "PolicyVersionList": [
+      {"VersionId": "v2", "IsDefaultVersion": true, "Document": {"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}},
+      {"VersionId": "v1", "IsDefaultVersion": false, "Document": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]
+  }]
+}"#;
+        let root = json::parse(details).unwrap();
+        let roots = vec![root];
+        let v = collect(Source::PolicyJson, &roots, "auth.json");
+        let summary: Vec<(PolicyRole, &str)> = v
+            .policies
+            .iter()
+            .map(|p| (p.role, p.identity.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (PolicyRole::Trust, "arn:aws:iam::123456789012:role/ci"),
+                (PolicyRole::Permissions, "arn:aws:iam::123456789012:role/ci"),
+                (PolicyRole::Permissions, "arn:aws:iam::123456789012:role/ci"),
+            ]
+        );
+        assert_eq!(
+            v.policies[2].policy.statements[0].actions[0].text,
+            Some("iam:PassRole")
+        );
+        assert_eq!(v.attachments[0].name, "AdministratorAccess");
+
+        let wrapped = json::parse(
+            r#"{"PolicyVersion": {"VersionId": "v3", "Document": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}"#,
+        )
+        .unwrap();
+        let roots = vec![wrapped];
+        let v = collect(
+            Source::PolicyJson,
+            &roots,
+            "exports/get-policy-version.json",
+        );
+        assert_eq!(v.policies.len(), 1);
+        assert_eq!(v.policies[0].identity, "policy/get-policy-version");
     }
 
     #[test]
