@@ -55,12 +55,17 @@ fn positive(c: &ConditionTest) -> bool {
 }
 
 /// A GitHub claim a condition tests (`sub`, `repository_owner`…), when it tests one.
+/// An issuer written as an interpolation (`"${local.github_oidc_host}:sub"`) is taken to be
+/// GitHub's: the statement already federates it.
 fn github_claim<'a>(c: &ConditionTest<'a>) -> Option<&'a str> {
     let (issuer, claim) = c.key.rsplit_once(':')?;
-    issuer
-        .to_ascii_lowercase()
-        .starts_with(ISSUER)
-        .then_some(claim)
+    (issuer.to_ascii_lowercase().starts_with(ISSUER) || issuer.contains("${")).then_some(claim)
+}
+
+/// A condition whose key the file does not spell out (`variable = local.sub_claim`): it may
+/// be the `sub` test, so a missing one cannot be asserted.
+fn unreadable_key(c: &ConditionTest) -> bool {
+    c.key.is_empty()
 }
 
 /// How far a `sub` pattern tested with `StringLike` opens the role.
@@ -124,6 +129,9 @@ impl GithubOidcUnscoped {
             .map(|(_, c)| *c)
             .collect();
         if subs.is_empty() {
+            if s.conditions.iter().any(unreadable_key) {
+                return;
+            }
             let pinned_repo = claims.iter().any(|(k, _)| {
                 k.eq_ignore_ascii_case("repository") || k.eq_ignore_ascii_case("repository_id")
             });
@@ -280,5 +288,39 @@ resource "aws_iam_role" "pinned" {
 "#;
         let f = run(&GithubOidcUnscoped, "oidc.tf", tf);
         assert_eq!(brief(&f), ["13:33 role/gha-deploy critical"]);
+
+        // Condition keys built from the provider's URL, or from a local: no finding.
+        let tf = r#"
+locals {
+  gh = "token.actions.githubusercontent.com"
+}
+data "aws_iam_policy_document" "t" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.gh}:sub"
+      values   = ["repo:acme/app:ref:refs/heads/main"]
+    }
+  }
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = local.sub_key
+      values   = ["repo:acme/app:ref:refs/heads/main"]
+    }
+  }
+}
+"#;
+        assert!(run(&GithubOidcUnscoped, "oidc2.tf", tf).is_empty());
     }
 }

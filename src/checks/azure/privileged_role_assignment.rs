@@ -8,7 +8,8 @@ use crate::models::terraform as tf;
 declare_check! {
     /// `azurerm_role_assignment` resources that give `Owner`,
     /// `Contributor`, `User Access Administrator` or `Role Based Access Control Administrator`
-    /// (by `role_definition_name`, or by the built-in role's id in `role_definition_id`) at
+    /// (by `role_definition_name`, by the built-in role's id in `role_definition_id`, or through
+    /// a `data "azurerm_role_definition"` of that name) at
     /// subscription or management-group scope (a literal path, or a reference to a
     /// subscription or management group) to a service principal or managed identity.
     ///
@@ -99,9 +100,19 @@ impl Check for PrivilegedRoleAssignment {
                     .or_else(|| {
                         let n = b.attr("role_definition_id")?;
                         let t = tf::display(n)?.to_ascii_lowercase();
+                        // `data.azurerm_role_definition.owner.id` names the role in the data
+                        // source.
+                        let named = tf::node_references(n)
+                            .iter()
+                            .filter(|r| r.rtype == "azurerm_role_definition")
+                            .find_map(|r| all.resolve(r))
+                            .and_then(|d| d.str_attr("name"));
                         PRIVILEGED_ROLES
                             .iter()
-                            .find(|(_, id, _)| t.contains(id))
+                            .find(|(name, id, _)| {
+                                t.contains(id)
+                                    || named.is_some_and(|x| x.eq_ignore_ascii_case(name))
+                            })
                             .map(|r| (n, r))
                     });
                 let Some((role_node, &(role_name, _, severity))) = role else {
@@ -171,6 +182,14 @@ resource "azurerm_role_assignment" "admins" {
   principal_id         = var.admin_group_id
   principal_type       = "Group"
 }
+data "azurerm_role_definition" "uaa" {
+  name = "User Access Administrator"
+}
+resource "azurerm_role_assignment" "uaa" {
+  scope              = "/"
+  role_definition_id = data.azurerm_role_definition.uaa.id
+  principal_id       = azuread_service_principal.automation.object_id
+}
 resource "azurerm_role_assignment" "reader" {
   scope                = data.azurerm_subscription.primary.id
   role_definition_name = "Reader"
@@ -182,7 +201,8 @@ resource "azurerm_role_assignment" "reader" {
             brief(&f),
             [
                 "9:26 managed-identity/ci-deployer critical",
-                "14:24 var.pipeline_object_id high"
+                "14:24 var.pipeline_object_id high",
+                "34:24 service-principal/azuread_service_principal.automation critical"
             ]
         );
         assert_eq!(f[1].confidence, Confidence::High);
