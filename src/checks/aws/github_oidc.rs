@@ -3,14 +3,15 @@ use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{ConditionTest, Effect, PolicyRole, Statement};
-use crate::models::terraform as tf;
+use crate::models::{cfn, terraform as tf};
 
 declare_check! {
     /// A role trust policy that lets GitHub Actions workflows assume the role without pinning
     /// the repository in the token's `sub` claim.
     ///
     /// Reported when the trust federates `token.actions.githubusercontent.com` (as an ARN, or
-    /// through an `aws_iam_openid_connect_provider` of that URL in the same file) and
+    /// through an `aws_iam_openid_connect_provider` / `AWS::IAM::OIDCProvider` of that URL in
+    /// the same file) and
     ///
     /// - has no condition on the `token.actions.githubusercontent.com:sub` claim (an `aud`
     ///   check alone, or `workflow`/`ref` claims, do not say which repository) — critical;
@@ -110,8 +111,12 @@ impl GithubOidcUnscoped {
                 && p.value
                     .text
                     .or_else(|| p.value.node.as_expr())
+                    .or_else(|| cfn::ref_target(p.value.node))
                     .is_some_and(|t| {
-                        t.contains(ISSUER) || providers.iter().any(|a| t.contains(a.as_str()))
+                        t.contains(ISSUER)
+                            || providers
+                                .iter()
+                                .any(|a| t == a || t.contains(&format!("{a}.")))
                     })
         });
         let claims: Vec<(&str, &ConditionTest)> = s
@@ -207,6 +212,19 @@ impl Check for GithubOidcUnscoped {
                         .is_some_and(|u| u.contains(ISSUER))
                     {
                         providers.push(b.address());
+                    }
+                }
+            }
+        }
+        if doc.kind == FileKind::CloudFormation {
+            for root in &doc.roots {
+                for r in cfn::resources(root) {
+                    let github = r.rtype == "AWS::IAM::OIDCProvider"
+                        && r.prop("Url")
+                            .and_then(cfn::string_or_sub)
+                            .is_some_and(|u| u.contains(ISSUER));
+                    if github {
+                        providers.push(r.logical_id.to_string());
                     }
                 }
             }
