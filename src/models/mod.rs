@@ -6,10 +6,14 @@
 //! files, CloudFormation YAML and Terraform alike.
 
 pub mod cfn;
+pub mod gha;
+pub mod gitlab;
 pub mod hcl;
 pub mod iam;
 pub mod json;
+pub mod k8s;
 pub mod terraform;
+pub mod yaml;
 
 use crate::findings::Location;
 
