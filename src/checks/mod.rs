@@ -428,7 +428,8 @@ impl GrantScanner {
                 ),
             }
         }
-        out.retain(|f| !suppressed(&doc, f));
+        let allowed = suppressed_lines(&doc);
+        out.retain(|f| !allowed.contains(&f.location.line));
         for f in &mut out {
             if let Some(s) = self.severity.get(f.rule_id.as_str()) {
                 f.severity = *s;
@@ -497,12 +498,12 @@ fn line_start(bytes: &[u8], line: u32) -> usize {
 }
 
 /// `ferret:allow` on a finding's first line suppresses it, as it does for secrets.
-fn suppressed(doc: &Document<'_>, f: &Finding) -> bool {
-    let line = f.location.line as usize;
-    doc.bytes
-        .split(|&b| b == b'\n')
-        .nth(line.saturating_sub(1))
-        .is_some_and(|l| memchr::memmem::find(l, crate::detect::SUPPRESSION_MARKER).is_some())
+/// Found once per file: looking the line up per finding was quadratic on generated files
+/// with thousands of findings.
+fn suppressed_lines(doc: &Document<'_>) -> HashSet<u32> {
+    memchr::memmem::find_iter(doc.bytes, crate::detect::SUPPRESSION_MARKER)
+        .map(|at| doc.index.position(at).0)
+        .collect()
 }
 
 /// A check's documentation as Markdown: the doc comment with rustdoc's leading space removed.
