@@ -672,7 +672,7 @@ pub struct PolicyInstance<'a> {
     pub policy: Policy<'a>,
     pub role: PolicyRole,
     /// The identity the grant concerns: the one role, user or group holding the policy, else
-    /// the policy itself (see [`identity_docs`]).
+    /// the policy itself (docs/json-output.md lists the forms).
     pub identity: String,
     /// Every holder the file attaches the policy to.
     pub holders: Vec<String>,
@@ -693,14 +693,6 @@ pub struct ManagedAttachment<'a> {
 pub struct IamView<'a> {
     pub policies: Vec<PolicyInstance<'a>>,
     pub attachments: Vec<ManagedAttachment<'a>>,
-}
-
-/// How identities are named, for the documentation of the checks.
-pub fn identity_docs() -> &'static str {
-    "AWS identities are named like the resource part of their ARN — `role/NAME`, `user/NAME`, \
-     `group/NAME`, `policy/NAME` — so an inventory ARN matches by suffix. Without a literal \
-     name, a Terraform resource is named by its address (`aws_iam_role.ci`) and a CloudFormation \
-     resource by its logical id (`role/DeployRole`)."
 }
 
 /// The name of an AWS-managed policy from its ARN (any partition), or a bare SAM policy name.
