@@ -103,7 +103,7 @@ impl Check for ServiceWildcard {
             .filter(|p| p.role == PolicyRole::Permissions)
         {
             for s in &p.policy.statements {
-                if s.effect != Effect::Allow || s.not_action || s.scope() != ResourceScope::All {
+                if s.effect != Effect::Allow || s.not_action {
                     continue;
                 }
                 for item in &s.actions {
@@ -111,6 +111,10 @@ impl Check for ServiceWildcard {
                     let Some(service) = service_wildcard(text) else {
                         continue;
                     };
+                    // Only resources of the service count: `s3:*` on `role/*` grants nothing.
+                    if s.scope_for(text) != Some(ResourceScope::All) {
+                        continue;
+                    }
                     let denied = p.policy.pattern_denied(text, s);
                     if denied == Denied::Fully {
                         continue;
@@ -198,6 +202,14 @@ resource "aws_iam_role_policy_attachment" "s3" {
                 "14:16 role/ci medium"
             ]
         );
+    }
+
+    #[test]
+    fn wildcards_on_another_service_resources_grant_nothing() {
+        let json = r#"{"Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sns:*:*:*"}]}"#;
+        assert!(run(&ServiceWildcard, "p.json", json).is_empty());
+        let json = r#"{"Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:*:*:*"}]}"#;
+        assert_eq!(run(&ServiceWildcard, "p.json", json).len(), 1);
     }
 
     #[test]
