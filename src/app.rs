@@ -10,7 +10,7 @@ use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -48,6 +48,22 @@ pub struct Detectors {
 impl ContentScanner for Detectors {
     fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
         let mut found = self.engine.scan(path, bytes);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
+    }
+
+    /// Secret matches are local: only the changed lines (with the context the git source adds)
+    /// need the engine. Grant checks parse the whole document.
+    fn scan_changed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        changed: std::ops::Range<usize>,
+        lines_before: u32,
+        stats: &ScanStats,
+    ) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, &bytes[changed]);
+        crate::source::shift_lines(&mut found, lines_before);
         found.extend(self.grants.scan(path, bytes, stats));
         found
     }
@@ -185,20 +201,49 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let detectors = Detectors { engine, grants };
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
-    let opts = fsrc::WalkOptions {
-        roots: args.paths.clone(),
-        exclude,
-        max_file_size: args
-            .max_file_size
-            .or(config.scan.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads,
-        respect_ignore_files: !args.no_ignore,
-    };
+    let max_file_size = args
+        .max_file_size
+        .or(config.scan.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
     let progress = Progress::new(&args.output);
     let tick = || progress.tick();
-    let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
+    let (findings, scope) = if args.is_git_scan() {
+        if args.paths.len() > 1 {
+            anyhow::bail!("--history, --staged and --range scan one repository: give one PATH");
+        }
+        let mode = if args.staged {
+            gitsrc::GitMode::Staged
+        } else if let Some(range) = &args.range {
+            gitsrc::GitMode::Range(range.clone())
+        } else {
+            gitsrc::GitMode::History {
+                branch: args.branch.clone(),
+                since: args.since,
+            }
+        };
+        let opts = gitsrc::GitOptions {
+            path: root.clone(),
+            mode,
+            max_blob_size: args.max_blob_size.unwrap_or(max_file_size),
+            threads: args.threads,
+            exclude,
+        };
+        let scan = gitsrc::scan(&opts, &detectors, &stats, &tick)?;
+        (scan.findings, scan.scope)
+    } else {
+        let opts = fsrc::WalkOptions {
+            roots: args.paths.clone(),
+            exclude,
+            max_file_size,
+            threads: args.threads,
+            respect_ignore_files: !args.no_ignore,
+        };
+        (
+            fsrc::scan_tree(&opts, &detectors, &stats, &tick)?,
+            "working tree".to_string(),
+        )
+    };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
     let (findings, hidden) = split_test_findings(findings, args.include_tests);
@@ -209,7 +254,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         summary: &summary,
         rules: &infos,
         elapsed_secs: started.elapsed().as_secs_f64(),
-        scope: "working tree".to_string(),
+        scope,
         secrets_shown: args.output.show_secrets,
     };
     emit(&report, &args.output)?;
