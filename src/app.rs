@@ -620,10 +620,12 @@ fn checks_list(format: ListFormat) -> anyhow::Result<i32> {
         }
         ListFormat::Text => {
             let mut s = String::new();
+            // The id column fits the longest id, so the columns stay aligned.
+            let width = all.iter().map(|c| c.info().id.len()).max().unwrap_or(0);
             for c in &all {
                 let i = c.info();
                 s.push_str(&format!(
-                    "{:<36} {:<15} {:<8} {:<6} {}\n",
+                    "{:<width$} {:<15} {:<8} {:<6} {}\n",
                     i.id,
                     i.platform.as_str(),
                     i.severity.as_str(),
