@@ -1,10 +1,10 @@
-//! Classification, YAML loading, the typed views (GitHub workflow and action, GitLab CI,
-//! Kubernetes) and every grant check, on arbitrary content under a path chosen by the first
-//! byte. Checks run here without the scanner's panic guard, so a bug shows as a crash.
+//! Classification, loading (YAML, JSON, HCL), the typed views (GitHub workflow and action,
+//! GitLab CI, Kubernetes, CloudFormation, IAM policies, Terraform) and every grant check, on
+//! arbitrary content under a path chosen by the first byte. Checks run here without the scanner's panic guard, so a bug shows as a crash.
 //! Invariants: findings point inside the file.
 #![no_main]
 use ferret::checks::{classify, registry, Document, Syntax};
-use ferret::models::{yaml, LineIndex};
+use ferret::models::{hcl, json, yaml, LineIndex};
 use libfuzzer_sys::fuzz_target;
 
 const PATHS: &[&str] = &[
@@ -15,6 +15,7 @@ const PATHS: &[&str] = &[
     "templates/cfn.yaml",
     "policy.json",
     "main.tf",
+    "stack.template.json",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -25,11 +26,25 @@ fuzz_target!(|data: &[u8]| {
     let Some(class) = classify(path, bytes) else {
         return;
     };
-    if class.syntax != Syntax::Yaml {
-        return;
-    }
-    let Ok(roots) = yaml::load(bytes) else {
-        return;
+    let roots = match class.syntax {
+        Syntax::Yaml => match yaml::load(bytes) {
+            Ok(r) => r,
+            Err(_) => return,
+        },
+        Syntax::Json | Syntax::Hcl => {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return;
+            };
+            let loaded = if class.syntax == Syntax::Json {
+                json::parse(text)
+            } else {
+                hcl::parse(text)
+            };
+            match loaded {
+                Ok(root) => vec![root],
+                Err(_) => return,
+            }
+        }
     };
     let doc = Document {
         path,
