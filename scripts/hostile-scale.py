@@ -252,20 +252,22 @@ def case_dense_line_unlimited(t):
 
 def case_nesting(t):
     d = 10000
-    t.write("deep.json", "[" * d + '"' + HIDDEN + '"' + "]" * d)
-    t.write("deep.yaml", "".join(" " * min(i, 200) + "- \n" for i in range(d)))
+    t.write("iam/deep-policy.json", '{"Effect": "Allow", "Statement": %s1%s}' % ("[" * d, "]" * d))
+    t.write(".github/workflows/deep.yml",
+            "on: push\njobs:\n" + "".join(" " * (2 + min(i, 2000)) + "- \n" for i in range(d)))
+    t.write("k8s/deep.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: %sx%s\n" % ("[" * d, "]" * d))
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     names = "abcdefghi"
     for x, y in zip(names, names[1:]):
         bomb += "%s: &%s [%s]\n" % (y, y, ",".join(["*" + x] * 9))
-    t.write(".github/workflows/bomb.yml", bomb + "token: " + HIDDEN + "\n")
-    t.write("k8s/bomb.yaml", bomb)
+    t.write(".github/workflows/bomb.yml", "on: push\n" + bomb + "token: " + HIDDEN + "\n")
+    t.write("k8s/bomb.yaml", "apiVersion: v1\nkind: ConfigMap\n" + bomb)
     tf = ['resource "aws_iam_policy" "p" {\n  policy = <<EOT\n']
     line = '{"Effect": "Allow", "Action": "*", "Resource": "*"},\n'
     tf.append(line * (9 * MB // len(line)))
     tf.append('EOT\n  token = "%s"\n}\n' % HIDDEN)
     t.write("main.tf", "".join(tf))
-    return [], ".github/workflows/bomb.yml", None
+    return [], ".github/workflows/bomb.yml", "parse_error"
 
 
 def case_unreadable(t):
@@ -283,6 +285,53 @@ def case_unreadable(t):
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     t.prefix = prefix
     return [], "locked.env", "unreadable"
+
+
+def git(root, *args):
+    env = {**os.environ, "HOME": root, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+           "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.test",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.test"}
+    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def case_corrupt_git(t):
+    """Loose objects: one missing, one garbled, one truncated (libgit2 loops on those)."""
+    git(t.root, "init", "-q", "-b", "main")
+    for i in range(200):
+        t.write("f%d.env" % i, "T=tsttok_%024d\n" % i)
+        if i % 20 == 19:
+            git(t.root, "add", "-A")
+            git(t.root, "commit", "-q", "-m", "c%d" % i)
+    def obj(name):
+        oid = git(t.root, "rev-parse", "HEAD:" + name)
+        return os.path.join(t.root, ".git", "objects", oid[:2], oid[2:])
+    os.remove(obj("f1.env"))
+    for name, mangle in (("f2.env", lambda b: os.urandom(len(b))), ("f3.env", lambda b: b[:-4])):
+        p = obj(name)
+        with open(p, "rb") as f:
+            b = f.read()
+        os.chmod(p, 0o644)
+        with open(p, "wb") as f:
+            f.write(mangle(b))
+    return ["--history"], "f3.env", "missing_object"
+
+
+def case_git_churn(t):
+    """A history scan while another process commits, amends and repacks."""
+    git(t.root, "init", "-q", "-b", "main")
+    for i in range(50):
+        t.write("d/f%d.txt" % i, "v%d\n" % i)
+        git(t.root, "add", "-A")
+        git(t.root, "commit", "-q", "-m", "c%d" % i)
+    script = ("i=0; while :; do echo $i > d/f$((i % 50)).txt; "
+              "git -c user.name=x -c user.email=x@example.test commit -qam c$i; "
+              "[ $((i % 9)) = 0 ] && git gc -q --prune=now; i=$((i+1)); done")
+    env = {**os.environ, "HOME": t.root, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
+    t.churn = subprocess.Popen(["sh", "-c", script], cwd=t.root, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return ["--history"], "canary.env", None
 
 
 def case_proc_mem(t):
@@ -305,9 +354,14 @@ CASES = {
     "dense-line": ("10 MB line of 270k secrets", case_dense_line, 300, 256),
     "dense-line-unlimited": ("10 MB line of 270k secrets, --max-findings-per-file 0",
                              case_dense_line_unlimited, 600, 4096),
-    "nesting": ("10k-deep JSON/YAML, alias bombs, 9 MB heredoc", case_nesting, 60, 256),
+    "nesting": ("10k-deep JSON/YAML, YAML alias bombs, 9 MB Terraform heredoc", case_nesting, 60,
+                256),
     "unreadable": ("unreadable file and directory (as nobody when root)", case_unreadable, 30, 64),
     "proc-mem": ("/proc/self/mem (read fails with EIO)", case_proc_mem, 30, 64),
+    "corrupt-git": ("git history with missing, garbled and truncated loose objects",
+                    case_corrupt_git, 60, 128),
+    "git-churn": ("git history rewritten (commits, gc) while scanned", case_git_churn, 120,
+                  256),
 }
 
 
@@ -363,6 +417,10 @@ def run_case(name, binary, base):
         return {"name": name, "desc": desc, "secs": secs, "rss_kb": rss, "code": code,
                 "msg": msg, "problems": problems}
     finally:
+        churn = getattr(t, "churn", None)
+        if churn:
+            churn.kill()
+            churn.wait()
         t.cleanup()
 
 

@@ -670,21 +670,32 @@ fn file_names_with_newlines_escapes_and_invalid_utf8() {
 fn deeply_nested_and_self_referential_structured_files() {
     let t = Tree::new();
     let depth = 10_000;
+    // Each file is one the grant checks parse (by path and content), 10,000 levels deep.
     t.write(
-        "deep.json",
-        format!("{}\"{HIDDEN}\"{}", "[".repeat(depth), "]".repeat(depth)).as_bytes(),
+        "iam/deep-policy.json",
+        format!(
+            "{{\"Effect\": \"Allow\", \"token\": \"{HIDDEN}\", \"Statement\": {}1{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+        .as_bytes(),
     );
-    let mut yaml = String::new();
+    let mut block = format!("on: push\nenv:\n  T: {HIDDEN}\njobs:\n");
     for i in 0..depth {
-        yaml.push_str(&" ".repeat(i.min(200)));
-        yaml.push_str("- \n");
+        block.push_str(&" ".repeat(2 + i.min(2000)));
+        block.push_str("- \n");
     }
-    t.write("deep.yaml", yaml.as_bytes());
+    t.write(".github/workflows/deep.yml", block.as_bytes());
     t.write(
-        "flow.yaml",
-        format!("k: {}x{}\n", "[".repeat(depth), "]".repeat(depth)).as_bytes(),
+        "k8s/deep.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {HIDDEN}}}\ndata: {}x{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+        .as_bytes(),
     );
-    // "Billion laughs": nine levels of aliases, each nine times the one before.
+    // "Billion laughs": nine levels of aliases, each nine times the one before (9^9 nodes).
     let mut bomb = String::from(
         "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
@@ -694,8 +705,14 @@ fn deeply_nested_and_self_referential_structured_files() {
         bomb.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
     }
     bomb.push_str(&format!("token: {HIDDEN}\n"));
-    t.write(".github/workflows/bomb.yml", bomb.as_bytes());
-    t.write("k8s/bomb.yaml", bomb.as_bytes());
+    t.write(
+        ".github/workflows/bomb.yml",
+        format!("on: push\n{bomb}").as_bytes(),
+    );
+    t.write(
+        "k8s/bomb.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\n{bomb}").as_bytes(),
+    );
     // Terraform with a 20 MB heredoc (over the default size limit, so raised).
     let mut tf = String::from("resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOT\n");
     let line = "{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"},\n";
@@ -704,22 +721,43 @@ fn deeply_nested_and_self_referential_structured_files() {
     }
     tf.push_str(&format!("EOT\n  token = \"{HIDDEN}\"\n}}\n"));
     t.write("main.tf", tf.as_bytes());
-    t.write("unterminated.tf", b"locals {\n  x = <<EOT\nnever closed\n");
+    t.write(
+        "unterminated.tf",
+        format!("locals {{\n  t = \"{HIDDEN}\"\n  x = <<EOT\nnever closed\n").as_bytes(),
+    );
     let r = t.scan_within(
         &["--max-file-size", "30M", "--file-timeout", "0"],
         Duration::from_secs(240),
     );
     let v = r.assert_survived(ORDINARY_RSS_KB + 200 * 1024);
+    // Secrets are found whatever the structure does.
     for p in [
-        "deep.json",
+        "iam/deep-policy.json",
+        ".github/workflows/deep.yml",
+        "k8s/deep.yaml",
         ".github/workflows/bomb.yml",
         "k8s/bomb.yaml",
         "main.tf",
+        "unterminated.tf",
     ] {
         assert!(
             findings(&v).iter().any(|f| f["path"] == p),
             "secret in {p} not found: {v:#}"
         );
+    }
+    // The structures that cannot be loaded are named, with why.
+    let nesting: &[&str] = &["deep", "depth", "nest", "recursion"];
+    for (p, why) in [
+        ("iam/deep-policy.json", nesting),
+        (".github/workflows/deep.yml", nesting),
+        ("k8s/deep.yaml", nesting),
+        (".github/workflows/bomb.yml", &["alias"][..]),
+        ("k8s/bomb.yaml", &["alias"]),
+        ("unterminated.tf", &["HCL"]),
+    ] {
+        let e = skipped(&v, p, "parse_error");
+        let detail = e["detail"].as_str().unwrap();
+        assert!(why.iter().any(|w| detail.contains(w)), "{p}: {detail}");
     }
 }
 
