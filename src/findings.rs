@@ -395,9 +395,11 @@ pub fn fingerprint(rule_id: &str, kind: Kind, path: &str, material: &[u8]) -> St
 /// underestimates random strings, so erring towards stretching) get a stretched fingerprint.
 /// Generated tokens (`ghp_` + 36 random characters ≈ 200) stay a single hash.
 pub const WEAK_SECRET_BITS: f64 = 100.0;
-/// Extra keyed hashes for a weak secret's fingerprint: about 0.3 ms once per distinct secret
-/// (memoised), and 4,096 times the work of each guess.
-pub const STRETCH_ROUNDS: u32 = 1 << 12;
+/// Extra keyed hashes for a weak secret's fingerprint: about 0.1 ms once per distinct secret
+/// (memoised), and about 1,000 times the work of each guess. Not more: a hostile file of many
+/// distinct weak secrets pays this per finding (at most `--max-findings-per-file` per file),
+/// and 4,096 rounds made 330,000 such findings take 150 s.
+pub const STRETCH_ROUNDS: u32 = 1 << 10;
 /// Stretched fingerprints remembered per process, so a secret repeated across files and
 /// commits is stretched once.
 const STRETCH_MEMO_MAX: usize = 1 << 16;
