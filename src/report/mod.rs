@@ -1,5 +1,6 @@
 //! Reports are written from findings and the scan summary alone; each format is one file.
 
+pub mod gap;
 pub mod json;
 pub mod sarif;
 pub mod text;
