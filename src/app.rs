@@ -153,7 +153,9 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
-    let summary = stats.snapshot();
+    let (findings, hidden) = split_test_findings(findings, args.include_tests);
+    let mut summary = stats.snapshot();
+    summary.hidden_test_findings = hidden;
     let report = Report {
         findings: &findings,
         summary: &summary,
@@ -179,6 +181,21 @@ fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Resu
         .into_iter()
         .filter(|f| !set.is_match(&f.location.path))
         .collect())
+}
+
+/// Secrets in test context (tagged `context:test` by the engine: test, fixture and example
+/// paths, values named as test data) are left out of the report unless asked for, and counted.
+pub fn split_test_findings(findings: Vec<Finding>, include: bool) -> (Vec<Finding>, u64) {
+    if include {
+        return (findings, 0);
+    }
+    let before = findings.len();
+    let kept: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| !f.tags.iter().any(|t| t == crate::detect::TEST_CONTEXT_TAG))
+        .collect();
+    let hidden = (before - kept.len()) as u64;
+    (kept, hidden)
 }
 
 pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
@@ -289,7 +306,13 @@ fn rules_list(format: ListFormat, extra: &[PathBuf]) -> anyhow::Result<i32> {
 }
 
 fn rules_check(files: &[PathBuf]) -> anyhow::Result<i32> {
-    let mut set = match RuleSet::builtin() {
+    // A file given by name replaces the built-in file of the same name (checking an edited
+    // copy of `rules/x.toml` must not report every rule as a duplicate of itself).
+    let replaced: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let mut set = match RuleSet::builtin_except(&replaced) {
         Ok(s) => s,
         Err(errs) => {
             for e in &errs {
@@ -307,6 +330,11 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<i32> {
             problems += errs.len();
         }
     }
+    let compile_errors = crate::rules::compile_all(&set);
+    for e in &compile_errors {
+        eprintln!("error: {e}");
+    }
+    problems += compile_errors.len();
     let n = set.rules.len();
     let engine = Engine::new(set, EngineOptions::default());
     let failures = check_examples(&engine);

@@ -111,6 +111,9 @@ pub struct ScanArgs {
     /// Scan files that .gitignore / .ignore / .ferretignore would leave out.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Report secrets found in test, fixture and example paths (hidden by default and counted).
+    #[arg(long)]
+    pub include_tests: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -135,7 +135,7 @@ impl Engine {
 
     fn run_rule(&self, r: usize, bytes: &[u8], out: &mut Vec<Candidate>) {
         let rule = &self.rules[r];
-        for caps in rule.regex.captures_iter(bytes) {
+        for caps in rule.regex().captures_iter(bytes) {
             let Some(secret) = caps.name("secret") else {
                 continue;
             };
@@ -148,7 +148,7 @@ impl Engine {
                     continue;
                 }
             }
-            if rule.generic && is_placeholder(value) {
+            if is_documentation_value(value) || (rule.generic && is_placeholder(value)) {
                 continue;
             }
             if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
@@ -242,6 +242,8 @@ impl Engine {
                 &mask_spans,
                 self.options.show_secrets,
             );
+            let test_context = is_test_path(path)
+                || names_test_value(&bytes[line_start(bytes, c.secret_start)..c.secret_start]);
             let message = match &c.identity {
                 Some(id) => format!("{} ({id})", rule.name),
                 None => rule.name.clone(),
@@ -254,6 +256,7 @@ impl Engine {
                     .identity(c.identity)
                     .redacted(excerpt)
                     .tags(rule.tags.iter())
+                    .tags(test_context.then_some(TEST_CONTEXT_TAG))
                     .secret(secret, self.options.show_secrets)
                     .build(),
             );
@@ -309,8 +312,165 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
         .sum()
 }
 
+/// Values that documentation uses in place of a real credential, for every rule: providers'
+/// published samples (AWS's `AKIAIOSFODNN7EXAMPLE`), and masked values (`xxxxxxxx`, `********`).
+/// A random token contains none of these by chance.
+pub fn is_documentation_value(value: &[u8]) -> bool {
+    let finder = |needle: &[u8]| {
+        value
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    finder(b"example") || finder(b"xxxxxxxx") || finder(b"********")
+}
+
+/// Names rather than values: `CLIENT_TRAFFIC_SECRET_0`, `caching_sha2_password`,
+/// `dbPasswordField`. Words joined by `_`/`-` or camelCase humps, with a few digits at most, are how code names things; generated secrets do not look like that.
+pub fn is_identifier_like(value: &[u8]) -> bool {
+    let v = value;
+    if v.len() < 3 || !v[0].is_ascii_alphabetic() {
+        return false;
+    }
+    if !v
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.')
+    {
+        return false;
+    }
+    let digits = v.iter().filter(|b| b.is_ascii_digit()).count();
+    if digits > 4 {
+        return false;
+    }
+    let words: Vec<&[u8]> = v
+        .split(|b| *b == b'_' || *b == b'-' || *b == b'.')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let all_alpha_words = |ws: &[&[u8]]| {
+        ws.iter().all(|w| {
+            let w = w.strip_suffix(b"0").unwrap_or(w);
+            w.iter()
+                .all(|b| b.is_ascii_alphabetic() || b.is_ascii_digit())
+                && w.iter().filter(|b| b.is_ascii_digit()).count() <= 3
+                && (w
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    || w.iter()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    || is_camel_case(w))
+        })
+    };
+    if words.len() >= 2 {
+        return all_alpha_words(&words);
+    }
+    // A single word: camelCase with at least two humps reads as a name.
+    is_camel_case(v) && v.iter().filter(|b| b.is_ascii_uppercase()).count() >= 1 && digits == 0
+}
+
+/// `lowerCamel` or `UpperCamel`: each uppercase letter starts a run of lowercase letters.
+fn is_camel_case(w: &[u8]) -> bool {
+    if w.is_empty() || !w.iter().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let mut i = 1;
+    while i < w.len() {
+        if w[i].is_ascii_uppercase() {
+            // The hump must be followed by at least two lowercase letters (or end the word).
+            let run = w[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
+            if run < 2 {
+                return false;
+            }
+            i += 1 + run;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// Tag of findings in test context (a test path, or a value named as a test/sample value).
+pub const TEST_CONTEXT_TAG: &str = "context:test";
+
+/// True when the text before a secret on its line names it as test data: `const TEST_KEY =`,
+/// `SAMPLE:`, `dummyToken =`, `fake_secret:` (word parts of identifiers, any case).
+pub fn names_test_value(before: &[u8]) -> bool {
+    // Not "example": it names hosts and addresses (`login ops@example.org password …`).
+    const WORDS: &[&str] = &["test", "sample", "dummy", "fake", "mock", "fixture"];
+    let text = String::from_utf8_lossy(before);
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .flat_map(split_camel)
+        .any(|w| WORDS.iter().any(|t| w.eq_ignore_ascii_case(t)))
+}
+
+/// `dummyTokenValue` → `dummy`, `Token`, `Value`; `TEST_KEY` is split by the caller on `_`.
+fn split_camel(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let b = word.as_bytes();
+    for i in 1..b.len() {
+        if b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase() {
+            parts.push(&word[start..i]);
+            start = i;
+        }
+    }
+    parts.push(&word[start..]);
+    parts
+}
+
+/// Paths of tests, fixtures and examples: key material there is overwhelmingly synthetic, so
+/// findings there are hidden by default (and counted).
+pub fn is_test_path(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "test",
+        "tests",
+        "testdata",
+        "test_data",
+        "test-data",
+        "testing",
+        "testfiles",
+        "fixtures",
+        "fixture",
+        "test-fixtures",
+        "__tests__",
+        "__fixtures__",
+        "__mocks__",
+        "spec",
+        "specs",
+        "examples",
+        "example",
+        "samples",
+        "sample",
+        "mocks",
+        "mock",
+        "benches",
+        "test-vectors",
+        "testvectors",
+        "test-suite",
+        "testsuite",
+    ];
+    let mut segments = path.split('/');
+    let file = segments.next_back().unwrap_or("");
+    if segments.any(|s| DIRS.iter().any(|d| s.eq_ignore_ascii_case(d))) {
+        return true;
+    }
+    let f = file.to_ascii_lowercase();
+    let stem = f.split('.').next().unwrap_or("");
+    stem.ends_with("_test")
+        || stem.starts_with("test_")
+        || stem.ends_with("_spec")
+        || f.contains(".test.")
+        || f.contains(".spec.")
+        || stem.ends_with("test") && file.contains("Test")
+        || stem.ends_with("tests") && file.contains("Tests")
+}
+
 /// Values that stand for a secret rather than being one. Applied to rules marked `generic`.
 pub fn is_placeholder(value: &[u8]) -> bool {
+    if is_identifier_like(value) {
+        return true;
+    }
     let v = String::from_utf8_lossy(value).to_ascii_lowercase();
     let v = v.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
     if v.is_empty() {
@@ -734,6 +894,79 @@ identity_near = '''user=(?P<identity>\w+)'''
         let f = e.scan("a", &data);
         assert_eq!(f.len(), 1);
         assert!(f[0].redacted.chars().count() < 300);
+    }
+
+    #[test]
+    fn documentation_values_are_dropped_for_every_rule() {
+        let e = engine(RULES);
+        assert!(e.scan("a", b"demo_example1").is_empty());
+        assert!(is_documentation_value(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B"));
+    }
+
+    #[test]
+    fn identifiers_are_not_secrets() {
+        for v in [
+            "CLIENT_TRAFFIC_SECRET_0",
+            "caching_sha2_password",
+            "sha256_password",
+            "dbPasswordField",
+            "api-key-header",
+        ] {
+            assert!(is_identifier_like(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "hunter42",
+            "Zq8kP2mXw9",
+            "s3cr3t-V4lue-99x",
+            "aB3dE6gH9jK2",
+            "correcthorse",
+        ] {
+            assert!(!is_identifier_like(v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn test_values_are_named_as_such() {
+        assert!(names_test_value(b"const TEST_KEY: &str = \""));
+        assert!(names_test_value(b"  dummyToken = '"));
+        assert!(names_test_value(b"SAMPLE="));
+        assert!(!names_test_value(b"const KEY_RSA: &str = \""));
+        assert!(!names_test_value(b"latest_token = "));
+        assert!(!names_test_value(
+            b"machine api.example.com login ops@example.org password "
+        ));
+        let e = engine(RULES);
+        let f = e.scan("src/a.rs", b"let fake_token = \"demo_abcd1234\";");
+        assert!(f[0].tags.iter().any(|t| t == TEST_CONTEXT_TAG));
+        let f = e.scan("tests/a.rs", b"let t = \"demo_abcd1234\";");
+        assert!(f[0].tags.iter().any(|t| t == TEST_CONTEXT_TAG));
+        let f = e.scan("src/a.rs", b"let t = \"demo_abcd1234\";");
+        assert!(!f[0].tags.iter().any(|t| t == TEST_CONTEXT_TAG));
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "tests/hmac.rs",
+            "a/testdata/key.pem",
+            "src/foo_test.go",
+            "test_api.py",
+            "web/app.spec.ts",
+            "src/test/java/FooTest.java",
+            "examples/demo.env",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/main.rs",
+            ".env",
+            "attestation/latest.json",
+            "contest.py",
+            "src/Testament.java",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

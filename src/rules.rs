@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -59,7 +60,10 @@ pub struct Rule {
     pub name: String,
     pub description: String,
     pub keywords: Vec<String>,
-    pub regex: regex::bytes::Regex,
+    /// The regex source; compiled on first use (see [`Rule::regex`]) so a scan pays only for
+    /// the rules whose keywords occur.
+    pub regex_source: String,
+    compiled: OnceLock<regex::bytes::Regex>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub entropy: Option<f64>,
@@ -77,6 +81,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The compiled regex. Syntax and size were validated at load, so compilation succeeds;
+    /// should it not, the rule matches nothing rather than aborting a scan.
+    pub fn regex(&self) -> &regex::bytes::Regex {
+        self.compiled.get_or_init(|| {
+            build_regex(&self.regex_source)
+                .unwrap_or_else(|_| build_regex(r"[^\x00-\xFF]").expect("empty class compiles"))
+        })
+    }
+
     pub fn applies_to_path(&self, path: &str) -> bool {
         self.paths.is_empty() || self.paths.iter().any(|p| p.is_match(path))
     }
@@ -118,9 +131,17 @@ const NHI_IDS: &[&str] = &[
 impl RuleSet {
     /// The rules embedded in the binary.
     pub fn builtin() -> Result<RuleSet, Vec<RuleError>> {
+        Self::builtin_except(&[])
+    }
+
+    /// The built-in rules without the files named in `skip` (by file name, e.g. `cloud.toml`).
+    pub fn builtin_except(skip: &[String]) -> Result<RuleSet, Vec<RuleError>> {
         let mut set = RuleSet::default();
         let mut errors = Vec::new();
         for (name, text) in BUILTIN_RULE_FILES {
+            if skip.iter().any(|s| s == name) {
+                continue;
+            }
             if let Err(mut e) = set.add_file_text(&format!("builtin:{name}"), text) {
                 errors.append(&mut e);
             }
@@ -176,7 +197,18 @@ impl RuleSet {
                 message: format!("cannot read rule file: {e}"),
             }]
         })?;
-        self.add_file_text(&origin, &text)
+        let before = self.rules.len();
+        self.add_file_text(&origin, &text)?;
+        // User rules are compiled now so a regex over the size limit is reported at load.
+        let added = RuleSet {
+            rules: self.rules[before..].to_vec(),
+        };
+        let errors = compile_all(&added);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Drop rules by id; returns the ids that matched nothing (so callers can warn).
@@ -230,11 +262,9 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             )));
         }
     }
-    let regex = regex::bytes::RegexBuilder::new(&spec.regex)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| err(format!("invalid regex: {e}")))?;
-    if !regex.capture_names().any(|n| n == Some("secret")) {
+    let group_names =
+        parse_group_names(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
+    if !group_names.iter().any(|n| n == "secret") {
         return Err(err("regex must have a named group `secret`".into()));
     }
     let paths = spec
@@ -243,12 +273,9 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .map(|p| regex::Regex::new(p).map_err(|e| err(format!("invalid path regex {p:?}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let identity_near = match &spec.identity_near {
-        Some(p) => Some(
-            regex::bytes::RegexBuilder::new(p)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| err(format!("invalid identity_near regex: {e}")))?,
-        ),
+        Some(p) => {
+            Some(build_regex(p).map_err(|e| err(format!("invalid identity_near regex: {e}")))?)
+        }
         None => None,
     };
     if let Some(t) = &spec.identity {
@@ -256,7 +283,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             if name == "secret" {
                 return Err(err("identity must not expose the secret group".into()));
             }
-            if !regex.capture_names().any(|n| n == Some(name)) {
+            if !group_names.iter().any(|n| n == name) {
                 return Err(err(format!("identity names unknown group {{{name}}}")));
             }
         }
@@ -278,7 +305,8 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         name: spec.name,
         description: spec.description,
         keywords: spec.keywords,
-        regex,
+        regex_source: spec.regex,
+        compiled: OnceLock::new(),
         severity,
         confidence,
         entropy: spec.entropy,
@@ -295,6 +323,58 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             .unwrap_or_else(|| "example.txt".to_string()),
         origin: origin.to_string(),
     })
+}
+
+/// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are
+/// ASCII, which is what token formats mean and is several times faster to compile and run;
+/// a rule can opt back in locally with `(?u)`.
+pub fn build_regex(src: &str) -> Result<regex::bytes::Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(src)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// Check a regex's syntax without compiling it and return its capture group names.
+fn parse_group_names(src: &str) -> Result<Vec<String>, String> {
+    use regex_syntax::hir::{Hir, HirKind};
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .map_err(|e| e.to_string())?;
+    fn walk(h: &Hir, out: &mut Vec<String>) {
+        match h.kind() {
+            HirKind::Capture(c) => {
+                if let Some(n) = &c.name {
+                    out.push(n.to_string());
+                }
+                walk(&c.sub, out);
+            }
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|x| walk(x, out)),
+            HirKind::Repetition(r) => walk(&r.sub, out),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    walk(&hir, &mut names);
+    Ok(names)
+}
+
+/// Compile every rule now (for `rules check` and user rule files): reports regexes that parse
+/// but exceed the size limit.
+pub fn compile_all(set: &RuleSet) -> Vec<RuleError> {
+    set.rules
+        .iter()
+        .filter_map(|r| {
+            build_regex(&r.regex_source).err().map(|e| RuleError {
+                origin: r.origin.clone(),
+                rule_id: Some(r.id.clone()),
+                message: format!("invalid regex: {e}"),
+            })
+        })
+        .collect()
 }
 
 /// The `{name}` placeholders of an identity template.

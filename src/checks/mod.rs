@@ -109,7 +109,7 @@ pub trait Check: Sync + Send {
 
 /// Declare a check: its doc text becomes both its rustdoc and its user documentation.
 ///
-/// ```ignore
+/// ```text
 /// declare_check! {
 ///     /// Markdown doc…
 ///     pub struct WriteAll => CheckInfo { id: "gha-permissions-write-all", … }

@@ -38,6 +38,7 @@ pub fn value(report: &Report<'_>) -> Value {
             "skipped": s.skipped,
             "skipped_files": s.skipped_files,
             "warnings": s.warnings,
+            "hidden_test_findings": s.hidden_test_findings,
             "elapsed_ms": (report.elapsed_secs * 1000.0).round() as u64,
         }
     })

@@ -143,6 +143,13 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
             );
         }
     }
+    if s.hidden_test_findings > 0 {
+        let _ = writeln!(
+            out,
+            "{} in test, fixture or example paths not shown (--include-tests shows them)",
+            plural(s.hidden_test_findings, "secret")
+        );
+    }
     for w in &s.warnings {
         let _ = writeln!(out, "{} {w}", st.paint("33", "warning:"));
     }
@@ -152,5 +159,13 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
             "{}",
             st.paint("33", "note: raw secrets are shown (--show-secrets)")
         );
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

@@ -142,6 +142,7 @@ impl ScanStats {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
+            hidden_test_findings: 0,
         }
     }
 }
@@ -156,6 +157,9 @@ pub struct Summary {
     /// The first skipped items, with reasons.
     pub skipped_files: Vec<Skipped>,
     pub warnings: Vec<String>,
+    /// Findings in test, fixture and example paths left out of the report (`--include-tests`
+    /// shows them).
+    pub hidden_test_findings: u64,
 }
 
 impl Summary {

@@ -1,0 +1,74 @@
+//! Every built-in rule is valid and its examples behave: each example is found by its rule,
+//! no negative example is. The same code backs `ferret rules check`.
+
+use ferret::detect::{check_examples, Engine, EngineOptions};
+use ferret::rules::RuleSet;
+
+#[test]
+fn builtin_rules_load() {
+    let set = RuleSet::builtin().unwrap_or_else(|errs| {
+        panic!(
+            "invalid built-in rules:\n{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert!(!set.rules.is_empty());
+    let errs = ferret::rules::compile_all(&set);
+    assert!(errs.is_empty(), "{errs:?}");
+}
+
+#[test]
+fn builtin_rule_examples_pass() {
+    let set = RuleSet::builtin().expect("built-in rules load");
+    let engine = Engine::new(set, EngineOptions::default());
+    let failures = check_examples(&engine);
+    assert!(
+        failures.is_empty(),
+        "{} rule example failure(s):\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .map(|f| format!("{}: {} {:?}", f.rule_id, f.problem, f.example))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn every_rule_is_tagged_and_referenced() {
+    let set = RuleSet::builtin().expect("built-in rules load");
+    for r in &set.rules {
+        assert!(
+            r.tags.iter().any(|t| t.starts_with("NHI")),
+            "{} has no NHI tag",
+            r.id
+        );
+        assert!(!r.references.is_empty(), "{} has no reference", r.id);
+    }
+}
+
+#[test]
+fn every_keyword_occurs_in_every_example_match() {
+    // A keyword the regex does not require would make the prefilter skip real matches.
+    let set = RuleSet::builtin().expect("built-in rules load");
+    for r in &set.rules {
+        if r.keywords.is_empty() {
+            continue;
+        }
+        for ex in &r.examples {
+            for m in r.regex().find_iter(ex.as_bytes()) {
+                let text = String::from_utf8_lossy(m.as_bytes()).to_ascii_lowercase();
+                assert!(
+                    r.keywords.iter().any(|k| text.contains(k.as_str())),
+                    "rule {}: match {:?} contains none of its keywords {:?}",
+                    r.id,
+                    text,
+                    r.keywords
+                );
+            }
+        }
+    }
+}
