@@ -1,13 +1,18 @@
 //! Wires sources → detectors → reports and decides the exit code. The only place (with
 //! `main`) that prints.
 
-use crate::cli::{Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs};
+mod gap;
+
+use crate::cli::{
+    ClaimsCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs,
+    SourceArgs,
+};
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
 use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, ContentScanner, ScanStats, Summary};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,6 +25,12 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Gap(args) => gap::gap(&args),
+        Command::Inventory(args) => gap::inventory(&args),
+        Command::Claims(ClaimsCommand::Import { from, file, output }) => {
+            gap::claims_import(from, &file, output.as_deref())
+        }
+        Command::Claims(ClaimsCommand::Check { files }) => gap::claims_check(&files),
         Command::Rules(RulesCommand::List { format, rule_files }) => {
             rules_list(format, &rule_files)
         }
@@ -106,7 +117,7 @@ pub fn rule_infos(set: &RuleSet) -> Vec<RuleInfo> {
         .collect()
 }
 
-fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -114,15 +125,51 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
-fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
+/// Everything a scan produced, before any report is written.
+pub struct Scanned {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Descriptions of every rule and check this scan ran.
+    pub rules: Vec<RuleInfo>,
+    /// What was scanned, in words ("working tree", …).
+    pub scope: String,
+    pub elapsed_secs: f64,
+}
+
+/// Sees each scanned item's content and findings as they are produced (the gap uses it to
+/// read suppression comments and to note which claimed files exist). Called from many threads.
+pub trait ScanObserver: Sync {
+    fn observe(&self, path: &str, bytes: &[u8], findings: &[Finding]);
+}
+
+struct Observed<'a> {
+    inner: &'a dyn ContentScanner,
+    observer: &'a dyn ScanObserver,
+}
+
+impl ContentScanner for Observed<'_> {
+    fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let found = self.inner.scan_content(path, bytes, stats);
+        self.observer.observe(path, bytes, &found);
+        found
+    }
+}
+
+/// Run the detectors over the sources `src` names. Shared by `scan`, `gap` and `inventory`.
+pub fn run_scan(
+    src: &SourceArgs,
+    show_secrets: bool,
+    no_progress: bool,
+    observer: Option<&dyn ScanObserver>,
+) -> anyhow::Result<Scanned> {
     let started = Instant::now();
-    let root = args
+    let root = src
         .paths
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::discover(args.config.as_deref(), &root)?;
-    let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
+    let config = Config::discover(src.config.as_deref(), &root)?;
+    let (rules, unknown) = load_rules(&config, &src.rule_files, &src.disable)?;
     for id in unknown {
         eprintln!("ferret: warning: --disable/rules.disable names no rule: {id}");
     }
@@ -130,42 +177,69 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let engine = Engine::new(
         rules,
         EngineOptions {
-            show_secrets: args.output.show_secrets,
+            show_secrets,
             allow_secrets: config.allow_secret_regexes(),
         },
     );
     let detectors = Detectors { engine };
+    let observed;
+    let scanner: &dyn ContentScanner = match observer {
+        Some(observer) => {
+            observed = Observed {
+                inner: &detectors,
+                observer,
+            };
+            &observed
+        }
+        None => &detectors,
+    };
     let mut exclude = config.scan.exclude.clone();
-    exclude.extend(args.exclude.iter().cloned());
+    exclude.extend(src.exclude.iter().cloned());
     let opts = fsrc::WalkOptions {
-        roots: args.paths.clone(),
+        roots: src.paths.clone(),
         exclude,
-        max_file_size: args
+        max_file_size: src
             .max_file_size
             .or(config.scan.max_file_size)
             .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads,
-        respect_ignore_files: !args.no_ignore,
+        threads: src.threads,
+        respect_ignore_files: !src.no_ignore,
     };
     let stats = ScanStats::default();
-    let progress = Progress::new(&args.output);
+    let progress = Progress::new(no_progress);
     let tick = || progress.tick();
-    let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
+    let findings = fsrc::scan_tree(&opts, scanner, &stats, &tick)?;
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
-    let (findings, hidden) = split_test_findings(findings, args.include_tests);
+    let (findings, hidden) = split_test_findings(findings, src.include_tests);
     let mut summary = stats.snapshot();
     summary.hidden_test_findings = hidden;
-    let report = Report {
-        findings: &findings,
-        summary: &summary,
-        rules: &infos,
-        elapsed_secs: started.elapsed().as_secs_f64(),
+    Ok(Scanned {
+        findings,
+        summary,
+        rules: infos,
         scope: "working tree".to_string(),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
+    let scanned = run_scan(
+        &args.source,
+        args.output.show_secrets,
+        args.output.no_progress,
+        None,
+    )?;
+    let report = Report {
+        findings: &scanned.findings,
+        summary: &scanned.summary,
+        rules: &scanned.rules,
+        elapsed_secs: scanned.elapsed_secs,
+        scope: scanned.scope.clone(),
         secrets_shown: args.output.show_secrets,
     };
     emit(&report, &args.output)?;
-    Ok(exit_code(&findings, args))
+    Ok(exit_code(&scanned.findings, args))
 }
 
 fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Result<Vec<Finding>> {
@@ -228,7 +302,7 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
     }
 }
 
-fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+pub(crate) fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Ok(())
     } else {
@@ -250,9 +324,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(out: &OutputArgs) -> Progress {
+    fn new(no_progress: bool) -> Progress {
         let interactive =
-            std::io::stderr().is_terminal() && !out.no_progress && std::env::var_os("CI").is_none();
+            std::io::stderr().is_terminal() && !no_progress && std::env::var_os("CI").is_none();
         let bar = interactive.then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(

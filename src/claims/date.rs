@@ -153,7 +153,13 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        for s in ["1970-01-01", "2000-02-29", "2026-05-02", "1969-12-31", "2100-12-31"] {
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-05-02",
+            "1969-12-31",
+            "2100-12-31",
+        ] {
             assert_eq!(Day::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Day::parse("1970-01-02"), Some(Day(1)));
@@ -169,7 +175,10 @@ mod tests {
         assert_eq!(Day::parse("2026-05-02T23:30:00Z"), Some(d));
         // 01:30 at +02:00 is still the previous day in UTC.
         assert_eq!(Day::parse("2026-05-03T01:30:00+02:00"), Some(d));
-        assert_eq!(Day::parse("2026-05-02T22:30:00.123-02:00"), Some(Day(d.0 + 1)));
+        assert_eq!(
+            Day::parse("2026-05-02T22:30:00.123-02:00"),
+            Some(Day(d.0 + 1))
+        );
         assert_eq!(Day::parse("2026-05-02 10:00:00 +0000"), None);
         assert_eq!(Day::parse("2026-05-02T10:00"), Some(d));
     }

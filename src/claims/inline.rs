@@ -140,7 +140,9 @@ fn is_marker_here(marker: &str, line: &[u8], col: usize) -> bool {
     match marker {
         "nosec" => {
             let before_ok = col == 0 || !line[col - 1].is_ascii_alphanumeric();
-            let after_ok = after.first().is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+            let after_ok = after
+                .first()
+                .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
             before_ok && after_ok
         }
         "pragma: allowlist" => {
@@ -157,7 +159,10 @@ fn marker_token(marker: &str, from: &[u8]) -> String {
     let s = String::from_utf8_lossy(from);
     let token: String = match marker {
         "pragma: allowlist" => {
-            if s["pragma: allowlist".len()..].trim_start().starts_with("nextline") {
+            if s["pragma: allowlist".len()..]
+                .trim_start()
+                .starts_with("nextline")
+            {
                 "pragma: allowlist nextline secret".into()
             } else {
                 "pragma: allowlist secret".into()
@@ -390,7 +395,10 @@ mod tests {
         let y = b"permissions: write-all # zizmor: ignore[excessive-permissions]\n";
         let f = vec![finding(".github/workflows/x.yml", 1, "g")];
         let s = scan(".github/workflows/x.yml", y, &f);
-        assert_eq!(s.covering[0].marker, "zizmor: ignore[excessive-permissions]");
+        assert_eq!(
+            s.covering[0].marker,
+            "zizmor: ignore[excessive-permissions]"
+        );
         assert!(scan("a", b"nothing here", &f).covering.is_empty());
         // Another file's findings are never covered.
         assert!(scan("b.yml", y, &f).covering.is_empty());

@@ -144,11 +144,19 @@ pub fn parse(file: &str, text: &str) -> Result<Ledger, LedgerErrors> {
     let root = match yaml::parse(text) {
         Ok(Some(n)) => n,
         Ok(None) => {
-            r.error_at(0, "", "the ledger is empty (it needs at least `version: 1`)");
+            r.error_at(
+                0,
+                "",
+                "the ledger is empty (it needs at least `version: 1`)",
+            );
             return Err(LedgerErrors(r.errors));
         }
         Err(e) => {
-            r.error_at(e.offset, "", &format!("not valid YAML or JSON: {}", e.message));
+            r.error_at(
+                e.offset,
+                "",
+                &format!("not valid YAML or JSON: {}", e.message),
+            );
             return Err(LedgerErrors(r.errors));
         }
     };
@@ -285,7 +293,12 @@ impl<'a> Reader<'a> {
         parsed
     }
 
-    fn hex(&mut self, node: &Node, field: &str, lens: std::ops::RangeInclusive<usize>) -> Option<String> {
+    fn hex(
+        &mut self,
+        node: &Node,
+        field: &str,
+        lens: std::ops::RangeInclusive<usize>,
+    ) -> Option<String> {
         let s = self.string(node, field)?.to_ascii_lowercase();
         if !lens.contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             let want = if lens.start() == lens.end() {
@@ -461,8 +474,16 @@ impl<'a> Reader<'a> {
         match identity {
             Some(i) => e.identity = i,
             None => {
-                if !self.errors.iter().any(|x| x.field == join(field, "identity")) {
-                    self.error(node, &join(field, "identity"), "missing (name the identity)");
+                if !self
+                    .errors
+                    .iter()
+                    .any(|x| x.field == join(field, "identity"))
+                {
+                    self.error(
+                        node,
+                        &join(field, "identity"),
+                        "missing (name the identity)",
+                    );
                 }
                 return None;
             }
@@ -577,7 +598,11 @@ impl<'a> Reader<'a> {
                             "grant" => scope.kinds.push(Kind::Grant),
                             _ => {
                                 let item = v.as_seq().and_then(|s| s.get(i)).unwrap_or(v);
-                                self.error(item, &format!("{f}[{i}]"), "expected `secret` or `grant`");
+                                self.error(
+                                    item,
+                                    &format!("{f}[{i}]"),
+                                    "expected `secret` or `grant`",
+                                );
                             }
                         }
                     }
@@ -600,7 +625,11 @@ impl<'a> Reader<'a> {
                 "scope" => match v.as_str() {
                     Some("head") => scope.head_only = true,
                     Some("all") => scope.head_only = false,
-                    _ => self.error(v, &f, "expected `head` (still present) or `all` (history too)"),
+                    _ => self.error(
+                        v,
+                        &f,
+                        "expected `head` (still present) or `all` (history too)",
+                    ),
                 },
                 "expect" => match v.as_str() {
                     Some("none") => tests.push((ControlTest::ExpectNone, v)),
@@ -623,7 +652,11 @@ impl<'a> Reader<'a> {
                         },
                         v,
                     )),
-                    _ => self.error(v, &f, "only `true` can be claimed (leave the control out otherwise)"),
+                    _ => self.error(
+                        v,
+                        &f,
+                        "only `true` can be claimed (leave the control out otherwise)",
+                    ),
                 },
                 "owner" => owner = self.string(v, &f),
                 "ticket" => ticket = self.string(v, &f),
@@ -637,7 +670,11 @@ impl<'a> Reader<'a> {
             missing(self, "id", "a short stable name such as no-admin-ci-roles");
         }
         if claim.is_none() && !self.errors.iter().any(|e| e.field == join(field, "claim")) {
-            missing(self, "claim", "the claim in words, as the programme states it");
+            missing(
+                self,
+                "claim",
+                "the claim in words, as the programme states it",
+            );
         }
         let test = match tests.as_slice() {
             [(t, _)] => Some(*t),
@@ -766,7 +803,10 @@ controls:
         assert!(l.inventory[1].names("akiaqylpmn5hfiqr7xyz"));
         assert_eq!(l.secrets[0].ticket.as_deref(), Some("1234"));
         assert_eq!(l.secrets[0].origin.line, Some(16));
-        assert_eq!(l.secrets[1].selector.path.as_deref(), Some("config/app.env"));
+        assert_eq!(
+            l.secrets[1].selector.path.as_deref(),
+            Some("config/app.env")
+        );
         assert_eq!(l.controls[0].test, ControlTest::ExpectNone);
         assert_eq!(l.controls[1].test, ControlTest::MaxAgeDays(90));
         assert_eq!(l.claim_count(), 8);
@@ -776,7 +816,10 @@ controls:
     fn json_is_accepted() {
         let j = r#"{"version": 1, "secrets": [{"secret_sha256": "AB"}]}"#;
         let e = parse("c.json", j).unwrap_err();
-        assert!(e.0.iter().any(|x| x.field == "secrets[0].secret_sha256"), "{e}");
+        assert!(
+            e.0.iter().any(|x| x.field == "secrets[0].secret_sha256"),
+            "{e}"
+        );
         let ok = "{\n\t\"version\": 1,\n\t\"controls\": []\n}\n";
         assert!(parse("c.json", ok).is_ok());
     }
@@ -794,11 +837,16 @@ controls:
     fn unknown_fields_are_errors_with_line_and_field() {
         let e = errors("version: 1\nsecrets:\n  - path: a\n    stauts: rotated\n");
         assert!(
-            e.iter().any(|x| x.starts_with("l.yaml:4:5: secrets[0].stauts: unknown field (did you mean `status`?)")),
+            e.iter().any(|x| x.starts_with(
+                "l.yaml:4:5: secrets[0].stauts: unknown field (did you mean `status`?)"
+            )),
             "{e:?}"
         );
         let e = errors("version: 1\nextra: 2\n");
-        assert!(e[0].starts_with("l.yaml:2:1: extra: unknown field"), "{e:?}");
+        assert!(
+            e[0].starts_with("l.yaml:2:1: extra: unknown field"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -213,7 +213,10 @@ controls:
         assert_eq!(a.inventory[0].status, b.inventory[0].status);
         for (x, y) in a.secrets.iter().zip(&b.secrets) {
             assert_eq!(x.selector, y.selector);
-            assert_eq!((x.status, x.date, &x.ticket, &x.note), (y.status, y.date, &y.ticket, &y.note));
+            assert_eq!(
+                (x.status, x.date, &x.ticket, &x.note),
+                (y.status, y.date, &y.ticket, &y.note)
+            );
         }
         assert_eq!(a.controls[0].scope, b.controls[0].scope);
         assert_eq!(a.controls[0].test, b.controls[0].test);

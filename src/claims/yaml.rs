@@ -50,7 +50,12 @@ fn convert(
             message: format!("nested more than {MAX_DEPTH} levels deep"),
         });
     }
-    let source = || text.get(span.start..span.end).unwrap_or("").trim().to_string();
+    let source = || {
+        text.get(span.start..span.end)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
     let value = match &y.data {
         YamlData::Value(s) => match s {
             Scalar::Null => Value::Null,
@@ -99,11 +104,7 @@ struct CharOffsets<'a> {
 
 impl<'a> CharOffsets<'a> {
     fn new(text: &'a str) -> Self {
-        let checkpoints = text
-            .char_indices()
-            .step_by(64)
-            .map(|(b, _)| b)
-            .collect();
+        let checkpoints = text.char_indices().step_by(64).map(|(b, _)| b).collect();
         CharOffsets { text, checkpoints }
     }
 
@@ -132,19 +133,21 @@ mod tests {
         assert_eq!(n.get("d").unwrap().value, Value::Bool(true));
         let c = n.get("c").unwrap();
         assert_eq!(&text[c.span.start..c.span.end], "é");
-        let j = parse("{\"k\": {\"v\": \"1e5\"}, \"n\": 1e5}").unwrap().unwrap();
+        let j = parse("{\"k\": {\"v\": \"1e5\"}, \"n\": 1e5}")
+            .unwrap()
+            .unwrap();
         assert_eq!(j.get("n").unwrap().value, Value::Number("1e5".into()));
-        assert_eq!(
-            j.get("k").unwrap().get("v").unwrap().as_str(),
-            Some("1e5")
-        );
+        assert_eq!(j.get("k").unwrap().get("v").unwrap().as_str(), Some("1e5"));
     }
 
     #[test]
     fn errors_have_offsets() {
         let e = parse("a: 1\nb: [unclosed\n").unwrap_err();
         assert!(e.offset > 4, "{e:?}");
-        assert!(parse("a: 1\na: 2\n").is_err(), "duplicate keys are rejected");
+        assert!(
+            parse("a: 1\na: 2\n").is_err(),
+            "duplicate keys are rejected"
+        );
         assert!(parse("").unwrap().is_none());
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(parse(&deep).unwrap_err().message.contains("nested"));

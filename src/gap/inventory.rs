@@ -82,6 +82,20 @@ fn sightings(f: &Finding) -> impl Iterator<Item = Sighting> + '_ {
         })
 }
 
+/// The identity a finding names, if it is one. Generic assignment rules name the setting that
+/// holds the value (`SMTP_PASSWORD`), not who the credential belongs to: their findings count
+/// as credentials with no nameable identity.
+pub fn identity_of(f: &Finding) -> Option<&str> {
+    let id = f
+        .identity
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?;
+    let setting_name = f.kind == Kind::Secret
+        && (f.rule_id.starts_with("generic-") || f.confidence == crate::findings::Confidence::Low);
+    (!setting_name).then_some(id)
+}
+
 /// Group findings by the identity they name (case-insensitively; the first spelling wins).
 pub fn build(findings: &[Finding]) -> Inventory {
     let mut by_id: BTreeMap<String, Nhi> = BTreeMap::new();
@@ -89,7 +103,7 @@ pub fn build(findings: &[Finding]) -> Inventory {
     let mut anon: BTreeMap<&str, (std::collections::BTreeSet<&str>, usize, Vec<Sighting>)> =
         BTreeMap::new();
     for f in findings.iter().filter(|f| f.kind != Kind::Gap) {
-        let Some(id) = f.identity.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(id) = identity_of(f) else {
             if f.kind == Kind::Secret {
                 let e = anon.entry(&f.rule_id).or_default();
                 if e.0.insert(&f.fingerprint) && at_head(f) {
@@ -159,10 +173,14 @@ pub fn build(findings: &[Finding]) -> Inventory {
 pub fn kind_of(identity: &str, f: &Finding) -> String {
     let id = identity;
     let is_aws_key_id = id.len() == 20
-        && ["AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA"]
-            .iter()
-            .any(|p| id.starts_with(p))
-        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && [
+            "AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA",
+        ]
+        .iter()
+        .any(|p| id.starts_with(p))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     let kind = if is_aws_key_id {
         "aws-access-key"
     } else if id.starts_with("arn:aws") && id.contains(":role/") {
@@ -236,11 +254,16 @@ mod tests {
             in_head: false,
             ..Provenance::default()
         });
-        let g = FindingBuilder::new("k8s-cluster-admin-binding", Kind::Grant, "t", loc("k.yaml", 9))
-            .identity(Some("ci/deployer".into()))
-            .severity(Severity::Critical)
-            .fingerprint_material("x")
-            .build();
+        let g = FindingBuilder::new(
+            "k8s-cluster-admin-binding",
+            Kind::Grant,
+            "t",
+            loc("k.yaml", 9),
+        )
+        .identity(Some("ci/deployer".into()))
+        .severity(Severity::Critical)
+        .fingerprint_material("x")
+        .build();
         let anon = FindingBuilder::new("jwt", Kind::Secret, "t", loc("c.txt", 1))
             .secret(b"jwt", false)
             .build();

@@ -9,8 +9,8 @@ pub mod inventory;
 pub mod watch;
 
 use crate::claims::{
-    short_hash, Control, ControlTest, Day, Figure, IdentityStatus, InventoryEntry, Ledger,
-    LedgerSource, Origin, SecretClaim, SourceKind, Status,
+    Control, ControlTest, Day, Figure, IdentityStatus, InventoryEntry, Ledger, LedgerSource,
+    Origin, SecretClaim, SourceKind, Status,
 };
 use crate::findings::{Confidence, Finding, Kind, Severity};
 use inventory::{at_head, Inventory, Nhi};
@@ -66,8 +66,8 @@ pub struct Context {
     pub history: bool,
     /// What was scanned, in words ("working tree", "git history").
     pub scope: String,
-    /// Every rule and check id the scan could have reported.
-    pub known_rules: BTreeSet<String>,
+    /// Every rule and check id the scan could have reported, with what it finds.
+    pub known_rules: BTreeMap<String, Kind>,
     /// Claim paths that named a scanned file ([`watch::Watch::seen_paths`]).
     pub seen_paths: HashSet<String>,
     /// Control globs that matched a scanned file ([`watch::Watch::glob_hits`]).
@@ -346,6 +346,15 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|b| *b == b'*')
 }
 
+/// A finding whose value is its own identity (an AWS access key id) names a credential rather
+/// than being one: the figures count the secret it belongs to, not the name.
+fn is_identifier_only(f: &Finding) -> bool {
+    match (&f.identity, &f.secret_sha256) {
+        (Some(id), Some(h)) => crate::findings::sha256_hex(id.as_bytes()) == *h,
+        _ => false,
+    }
+}
+
 fn is_high_confidence_secret(f: &Finding) -> bool {
     f.kind == Kind::Secret && f.confidence == Confidence::High
 }
@@ -475,8 +484,7 @@ impl<'f> Index<'f> {
                 let at_place = std::iter::once(&f.location)
                     .chain(&f.other_locations)
                     .any(|l| {
-                        path_matches(p, s.loose_path, &l.path)
-                            && s.line.is_none_or(|n| n == l.line)
+                        path_matches(p, s.loose_path, &l.path) && s.line.is_none_or(|n| n == l.line)
                     });
                 if at_place {
                     out.push(i);
@@ -522,12 +530,39 @@ pub fn reconcile(ledger: &Ledger, findings: &[Finding], ctx: &Context) -> GapRep
         claims.push(control_claim(c, findings, &inv, ledger, &claims, ctx));
     }
     let coverage = coverage(&inv, ledger);
-    let mut headline = metrics(findings, &inv, ledger, &offboarded_active, coverage, ctx);
+    // Secrets the programme calls false positives, where ferret agrees, are not exposure.
+    let agreed_false_positives: HashSet<&str> = ledger
+        .secrets
+        .iter()
+        .zip(&selections)
+        .filter(|(c, sel)| {
+            c.status == Status::FalsePositive
+                && !sel.iter().any(|&i| is_high_confidence_secret(&findings[i]))
+        })
+        .flat_map(|(_, sel)| sel.iter().map(|&i| findings[i].fingerprint.as_str()))
+        .collect();
+    let mut headline = metrics(
+        findings,
+        &inv,
+        ledger,
+        &offboarded_active,
+        coverage,
+        &agreed_false_positives,
+        ctx,
+    );
     for r in &ledger.reported {
         let Some(m) = headline.iter_mut().find(|m| m.figure == r.figure) else {
             continue;
         };
-        let c = reported_claim(r.figure, r.value, &r.origin, m);
+        let mut c = reported_claim(r.figure, r.value, &r.origin, m);
+        // The findings behind the measured number, one per secret.
+        let mut seen: HashSet<&str> = HashSet::new();
+        c.evidence = findings
+            .iter()
+            .filter(|f| m.fingerprints.iter().any(|x| x == &f.fingerprint))
+            .filter(|f| seen.insert(&f.fingerprint))
+            .map(Evidence::of)
+            .collect();
         m.reported = Some(r.value);
         m.verdict = Some(c.verdict);
         claims.push(c);
@@ -599,11 +634,7 @@ fn secret_claim_id(n: usize, c: &SecretClaim) -> String {
     }
     match c.origin.source {
         SourceKind::Ledger => format!("secrets[{n}]"),
-        SourceKind::Inline => format!(
-            "inline:{}:{}",
-            c.origin.file,
-            c.origin.line.unwrap_or(0)
-        ),
+        SourceKind::Inline => format!("inline:{}:{}", c.origin.file, c.origin.line.unwrap_or(0)),
         s => format!("{}:{}", s.as_str(), c.origin.entry.as_deref().unwrap_or("")),
     }
 }
@@ -770,9 +801,12 @@ fn secret_claim(
                         .collect();
                 }
             } else {
-                r.outcome = "No longer in the code; the old value remains readable in git history.".into();
+                r.outcome =
+                    "No longer in the code; the old value remains readable in git history.".into();
                 r.caveats.push("No date given: ferret cannot check whether it was committed again after the rotation.".into());
-                r.caveats.push(format!("Whether it was really {word} at the provider cannot be proven offline."));
+                r.caveats.push(format!(
+                    "Whether it was really {word} at the provider cannot be proven offline."
+                ));
             }
         }
         Status::Removed => {
@@ -780,7 +814,10 @@ fn secret_claim(
                 r.verdict = Verdict::Contradicted;
                 r.rule = Some(rules::REMOVED_STILL_PRESENT);
                 r.outcome = format!("Still in the code at {}.", places(&head, 3));
-            } else if matched.iter().any(|f| rotated.contains(f.fingerprint.as_str())) {
+            } else if matched
+                .iter()
+                .any(|f| rotated.contains(f.fingerprint.as_str()))
+            {
                 r.outcome = "Removed from the code, and claimed rotated or revoked elsewhere in the ledger; the old value remains readable in git history.".into();
             } else if all_grants {
                 r.outcome = "Removed from the configuration.".into();
@@ -816,7 +853,9 @@ fn secret_claim(
                 r.review = true;
                 r.rule = Some(rules::EXCEPTION_NEEDS_REVIEW);
                 let by = match c.origin.source {
-                    SourceKind::Inline => format!("a {}", c.note.as_deref().unwrap_or("suppression comment")),
+                    SourceKind::Inline => {
+                        format!("a {}", c.note.as_deref().unwrap_or("suppression comment"))
+                    }
                     SourceKind::Ledger => "the ledger".to_string(),
                     s => format!("the {}", s.describe()),
                 };
@@ -835,12 +874,15 @@ fn secret_claim(
                     );
                 }
             } else {
-                r.outcome = format!(
-                    "Recorded as {what}; present at {}.",
-                    places(matched, 3)
-                );
-                if c.status == Status::FalsePositive && matched.iter().any(|f| f.kind == Kind::Secret) {
-                    let conf = matched.iter().map(|f| f.confidence).max().unwrap_or(Confidence::Low);
+                r.outcome = format!("Recorded as {what}; present at {}.", places(matched, 3));
+                if c.status == Status::FalsePositive
+                    && matched.iter().any(|f| f.kind == Kind::Secret)
+                {
+                    let conf = matched
+                        .iter()
+                        .map(|f| f.confidence)
+                        .max()
+                        .unwrap_or(Confidence::Low);
                     r.caveats.push(format!(
                         "ferret's own confidence in this match is {conf}, consistent with a false positive."
                     ));
@@ -887,18 +929,27 @@ fn inventory_claim(n: usize, e: &InventoryEntry, inv: &Inventory) -> ClaimResult
     let describe = |s: &inventory::Sighting| format!("{}:{} ({})", s.path, s.line, s.rule_id);
     match (e.status, nhi) {
         (IdentityStatus::Offboarded, None) => {
-            r.outcome = "Nothing in the scanned code grants it anything or holds a credential for it.".into();
-            r.caveats.push("Offboarding at the provider cannot be checked offline.".into());
+            r.outcome =
+                "Nothing in the scanned code grants it anything or holds a credential for it."
+                    .into();
+            r.caveats
+                .push("Offboarding at the provider cannot be checked offline.".into());
         }
         (IdentityStatus::Offboarded, Some(n)) => {
-            let head: Vec<&inventory::Sighting> = n.sightings.iter().filter(|s| s.at_head).collect();
+            let head: Vec<&inventory::Sighting> =
+                n.sightings.iter().filter(|s| s.at_head).collect();
             // A credential committed after the offboarding date means something was still
             // being set up for the identity.
             let after: Vec<&inventory::Sighting> = match e.date {
                 Some(d) => n
                     .sightings
                     .iter()
-                    .filter(|s| s.introduced.as_deref().and_then(Day::parse).is_some_and(|x| x > d))
+                    .filter(|s| {
+                        s.introduced
+                            .as_deref()
+                            .and_then(Day::parse)
+                            .is_some_and(|x| x > d)
+                    })
                     .collect(),
                 None => Vec::new(),
             };
@@ -931,7 +982,11 @@ fn inventory_claim(n: usize, e: &InventoryEntry, inv: &Inventory) -> ClaimResult
                 r.rule = Some(rules::OFFBOARDED_STILL_PRESENT);
                 r.outcome = format!(
                     "No longer at HEAD, but referenced again after the offboarding date: {}.",
-                    after.iter().map(|s| describe(s)).collect::<Vec<_>>().join(", ")
+                    after
+                        .iter()
+                        .map(|s| describe(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             } else {
                 r.outcome = format!(
@@ -944,10 +999,16 @@ fn inventory_claim(n: usize, e: &InventoryEntry, inv: &Inventory) -> ClaimResult
         (IdentityStatus::Active, Some(n)) => {
             r.outcome = format!(
                 "Seen in the code: {}.",
-                n.sightings.iter().take(3).map(describe).collect::<Vec<_>>().join(", ")
+                n.sightings
+                    .iter()
+                    .take(3)
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             if n.privileged {
-                r.caveats.push("Holds standing privilege (an admin or wildcard grant at HEAD).".into());
+                r.caveats
+                    .push("Holds standing privilege (an admin or wildcard grant at HEAD).".into());
             }
             if e.owner.is_none() {
                 r.caveats.push("No owner is recorded for it.".into());
@@ -962,7 +1023,11 @@ fn inventory_claim(n: usize, e: &InventoryEntry, inv: &Inventory) -> ClaimResult
 }
 
 /// Findings a control's scope covers.
-fn in_scope<'f>(c: &Control, findings: &'f [Finding], globs: &globset::GlobSet) -> Vec<&'f Finding> {
+fn in_scope<'f>(
+    c: &Control,
+    findings: &'f [Finding],
+    globs: &globset::GlobSet,
+) -> Vec<&'f Finding> {
     let s = &c.scope;
     findings
         .iter()
@@ -1021,9 +1086,9 @@ fn control_claim(
         .iter()
         .filter(|r| {
             if r.contains('*') {
-                !ctx.known_rules.iter().any(|k| wildcard(r, k))
+                !ctx.known_rules.keys().any(|k| wildcard(r, k))
             } else {
-                !ctx.known_rules.contains(*r)
+                !ctx.known_rules.contains_key(*r)
             }
         })
         .collect();
@@ -1051,7 +1116,10 @@ fn control_claim(
             list_of(&unmatched_globs)
         )));
     } else if !unmatched_globs.is_empty() {
-        r.caveats.push(format!("No scanned file matches {}.", list_of(&unmatched_globs)));
+        r.caveats.push(format!(
+            "No scanned file matches {}.",
+            list_of(&unmatched_globs)
+        ));
     }
     let mut gb = globset::GlobSetBuilder::new();
     for g in &c.scope.paths {
@@ -1072,11 +1140,21 @@ fn control_claim(
                 }
             }
             if nhi.is_empty() {
-                nhi.insert(if c.scope.kinds == [Kind::Grant] { "NHI5" } else { "NHI2" });
+                // Nothing found to take tags from: judge by what the control speaks about.
+                let about_secrets = c.scope.kinds.contains(&Kind::Secret)
+                    || (c.scope.kinds.is_empty()
+                        && (c.scope.rules.is_empty()
+                            || c.scope.rules.iter().any(|r| {
+                                ctx.known_rules
+                                    .iter()
+                                    .any(|(k, kind)| *kind == Kind::Secret && wildcard(r, k))
+                            })));
+                nhi.insert(if about_secrets { "NHI2" } else { "NHI5" });
             }
             tags.extend(nhi);
             tags.push("CSF:GV.PO-01");
-            if scoped.iter().any(|f| f.kind == Kind::Grant) || c.scope.kinds.contains(&Kind::Grant) {
+            if scoped.iter().any(|f| f.kind == Kind::Grant) || c.scope.kinds.contains(&Kind::Grant)
+            {
                 tags.push("CSF:PR.AA-05");
             }
             if !scoped.is_empty() {
@@ -1085,7 +1163,11 @@ fn control_claim(
                 let head = scoped.iter().filter(|f| at_head(f)).count();
                 r.outcome = format!(
                     "{} in scope ({} at HEAD): {}.",
-                    plural(scoped.len(), "finding contradicts it", "findings contradict it"),
+                    plural(
+                        scoped.len(),
+                        "finding contradicts it",
+                        "findings contradict it"
+                    ),
                     head,
                     places(&scoped, 5)
                 );
@@ -1101,7 +1183,10 @@ fn control_claim(
             }
         }
         ControlTest::MaxAgeDays(max) => {
-            let secrets: Vec<&Finding> = scoped.into_iter().filter(|f| f.kind == Kind::Secret).collect();
+            let secrets: Vec<&Finding> = scoped
+                .into_iter()
+                .filter(|f| f.kind == Kind::Secret)
+                .collect();
             if !ctx.history {
                 r.verdict = Verdict::Unverifiable;
                 r.outcome = "Secret lifetime comes from git history, which this scan did not read: run with --history.".into();
@@ -1120,7 +1205,9 @@ fn control_claim(
                     .max();
                 if old.is_empty() {
                     r.outcome = match oldest {
-                        Some(d) => format!("The longest-lived secret in scope has been reachable for {d} days."),
+                        Some(d) => format!(
+                            "The longest-lived secret in scope has been reachable for {d} days."
+                        ),
                         None => "No secret in scope.".into(),
                     };
                 } else {
@@ -1147,7 +1234,11 @@ fn control_claim(
             let found: Vec<&Nhi> = inv
                 .identities
                 .iter()
-                .filter(|n| n.sightings.iter().any(|s| scoped_fps.contains(s.fingerprint.as_str())))
+                .filter(|n| {
+                    n.sightings
+                        .iter()
+                        .any(|s| scoped_fps.contains(s.fingerprint.as_str()))
+                })
                 .collect();
             let missing: Vec<&Nhi> = found
                 .iter()
@@ -1174,7 +1265,12 @@ fn control_claim(
                     missing.len(),
                     plural(found.len(), "identity", "identities"),
                     if missing.len() == 1 { "is" } else { "are" },
-                    missing.iter().take(5).map(|n| n.identity.as_str()).collect::<Vec<_>>().join(", ")
+                    missing
+                        .iter()
+                        .take(5)
+                        .map(|n| n.identity.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 r.identities = missing.iter().map(|n| n.identity.clone()).collect();
             }
@@ -1204,21 +1300,37 @@ fn control_claim(
                 .collect();
             if offboarded.is_empty() {
                 r.verdict = Verdict::Unverifiable;
-                r.outcome = "The inventory lists no offboarded identity, so there is nothing to check.".into();
+                r.outcome =
+                    "The inventory lists no offboarded identity, so there is nothing to check."
+                        .into();
             } else if active.is_empty() {
                 r.outcome = format!(
                     "None of the {} is still granted or referenced at HEAD.",
-                    plural(offboarded.len(), "offboarded identity", "offboarded identities")
+                    plural(
+                        offboarded.len(),
+                        "offboarded identity",
+                        "offboarded identities"
+                    )
                 );
-                r.caveats.push("Offboarding at the provider cannot be checked offline.".into());
+                r.caveats
+                    .push("Offboarding at the provider cannot be checked offline.".into());
             } else {
                 r.verdict = Verdict::Contradicted;
                 r.rule = Some(rules::OFFBOARDING_INCOMPLETE);
                 r.outcome = format!(
-                    "{} of {} still granted or referenced at HEAD: {}.",
+                    "{} of {} {} still granted or referenced at HEAD: {}.",
                     active.len(),
-                    plural(offboarded.len(), "offboarded identity is", "offboarded identities are"),
-                    active.iter().map(|e| e.identity.as_str()).collect::<Vec<_>>().join(", ")
+                    plural(
+                        offboarded.len(),
+                        "offboarded identity",
+                        "offboarded identities"
+                    ),
+                    if active.len() == 1 { "is" } else { "are" },
+                    active
+                        .iter()
+                        .map(|e| e.identity.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 r.identities = active.iter().map(|e| e.identity.clone()).collect();
             }
@@ -1236,7 +1348,10 @@ fn static_tag(t: &str) -> Option<&'static str> {
 }
 
 fn list_of(v: &[&String]) -> String {
-    v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn coverage(inv: &Inventory, ledger: &Ledger) -> Coverage {
@@ -1305,11 +1420,16 @@ fn metrics(
     ledger: &Ledger,
     offboarded_active: &[(usize, &InventoryEntry)],
     coverage: Coverage,
+    excluded: &HashSet<&str>,
     ctx: &Context,
 ) -> Vec<Metric> {
     // Distinct secrets by fingerprint: at HEAD if any occurrence is; lifetime the longest.
     let mut secrets: BTreeMap<&str, (bool, Option<u32>, Vec<String>)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.kind == Kind::Secret) {
+    for f in findings
+        .iter()
+        .filter(|f| f.kind == Kind::Secret && !is_identifier_only(f))
+        .filter(|f| !excluded.contains(f.fingerprint.as_str()))
+    {
         let e = secrets.entry(&f.fingerprint).or_default();
         e.0 |= at_head(f);
         if let Some(p) = &f.provenance {
@@ -1371,7 +1491,8 @@ fn metrics(
                 for f in findings.iter().filter(|f| {
                     f.kind == Kind::Grant && at_head(f) && f.severity >= inventory::PRIVILEGED
                 }) {
-                    m.locations.push(format!("{}:{}", f.location.path, f.location.line));
+                    m.locations
+                        .push(format!("{}:{}", f.location.path, f.location.line));
                 }
                 m.measured = Some(ids.len() as f64);
                 m.identities = ids.into_iter().collect();
@@ -1403,7 +1524,10 @@ fn metrics(
                 }
             }
             Figure::OffboardedActiveIdentities => {
-                m.identities = offboarded_active.iter().map(|(_, e)| e.identity.clone()).collect();
+                m.identities = offboarded_active
+                    .iter()
+                    .map(|(_, e)| e.identity.clone())
+                    .collect();
                 m.measured = Some(m.identities.len() as f64);
             }
             Figure::UnownedIdentities => {
@@ -1470,7 +1594,10 @@ fn reported_claim(figure: Figure, reported: f64, origin: &Origin, m: &Metric) ->
     };
     let Some(measured) = m.measured else {
         r.verdict = Verdict::Unverifiable;
-        r.outcome = format!("Cannot be measured here: {}.", m.unmeasured.unwrap_or("no data"));
+        r.outcome = format!(
+            "Cannot be measured here: {}.",
+            m.unmeasured.unwrap_or("no data")
+        );
         return r;
     };
     let got = format_value(measured, m.unit);
@@ -1493,19 +1620,12 @@ fn reported_claim(figure: Figure, reported: f64, origin: &Origin, m: &Metric) ->
         r.outcome = format!("Reported {shown}, measured {got} here.");
         r.caveats.push("The reported figure is worse than this scan measures: it may include repositories not scanned here, or the exposure has dropped since.".into());
     }
-    if matches!(figure, Figure::MedianSecretAgeDays | Figure::InventoryCoveragePercent) {
-        r.caveats.push("Measured over this scan only; a programme-wide figure may differ.".into());
-    }
-    if !m.fingerprints.is_empty() {
-        r.outcome.push_str(&format!(
-            " Secrets: {}.",
-            m.fingerprints
-                .iter()
-                .take(8)
-                .map(|f| short_hash(f))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    if matches!(
+        figure,
+        Figure::MedianSecretAgeDays | Figure::InventoryCoveragePercent
+    ) {
+        r.caveats
+            .push("Measured over this scan only; a programme-wide figure may differ.".into());
     }
     r
 }

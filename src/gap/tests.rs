@@ -41,7 +41,6 @@ fn hist(mut f: Finding, in_head: bool, date: &str, lifetime: u32) -> Finding {
         last_seen: format!("{date}T12:00:00Z"),
         commits: 2,
         lifetime_days: lifetime,
-        ..Provenance::default()
     });
     f
 }
@@ -57,12 +56,20 @@ fn grant(rule: &str, path: &str, line: u32, identity: &str, sev: Severity) -> Fi
 }
 
 fn ctx(history: bool, findings: &[Finding]) -> Context {
-    let mut known: BTreeSet<String> = findings.iter().map(|f| f.rule_id.clone()).collect();
-    known.insert("aws-iam-admin-wildcard".into());
-    known.insert("demo-token".into());
+    let mut known: BTreeMap<String, Kind> = findings
+        .iter()
+        .map(|f| (f.rule_id.clone(), f.kind))
+        .collect();
+    known.insert("aws-iam-admin-wildcard".into(), Kind::Grant);
+    known.insert("demo-token".into(), Kind::Secret);
     Context {
         history,
-        scope: if history { "git history" } else { "working tree" }.into(),
+        scope: if history {
+            "git history"
+        } else {
+            "working tree"
+        }
+        .into(),
         known_rules: known,
         seen_paths: HashSet::new(),
         glob_hits: ["infra/**".to_string()].into_iter().collect(),
@@ -90,7 +97,10 @@ fn fp(f: &Finding) -> &str {
 fn rotated_but_still_at_head_is_contradicted() {
     let f = secret("demo-token", "app.env", 3, "demo_live_1", Confidence::High);
     let r = run(
-        &format!("secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n", fp(&f)),
+        &format!(
+            "secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n",
+            fp(&f)
+        ),
         std::slice::from_ref(&f),
         false,
     );
@@ -104,22 +114,41 @@ fn rotated_but_still_at_head_is_contradicted() {
 
 #[test]
 fn rotated_and_only_in_history_before_the_date_holds_with_a_caveat() {
-    let f = hist(secret("demo-token", "old.env", 1, "demo_old", Confidence::High), false, "2026-01-10", 100);
+    let f = hist(
+        secret("demo-token", "old.env", 1, "demo_old", Confidence::High),
+        false,
+        "2026-01-10",
+        100,
+    );
     let r = run(
-        &format!("secrets:\n  - secret_sha256: {}\n    status: revoked\n    date: 2026-05-02\n", sha256_hex(b"demo_old")),
+        &format!(
+            "secrets:\n  - secret_sha256: {}\n    status: revoked\n    date: 2026-05-02\n",
+            sha256_hex(b"demo_old")
+        ),
         &[f],
         true,
     );
     let c = claim(&r, "secrets[0]");
     assert_eq!(c.verdict, Verdict::Holds);
-    assert!(c.caveats.iter().any(|x| x.contains("cannot be proven offline")));
+    assert!(c
+        .caveats
+        .iter()
+        .any(|x| x.contains("cannot be proven offline")));
 }
 
 #[test]
 fn rotated_but_committed_again_after_the_date_is_contradicted() {
-    let f = hist(secret("demo-token", "new.env", 1, "demo_again", Confidence::High), false, "2026-05-20", 10);
+    let f = hist(
+        secret("demo-token", "new.env", 1, "demo_again", Confidence::High),
+        false,
+        "2026-05-20",
+        10,
+    );
     let r = run(
-        &format!("secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n", fp(&f)),
+        &format!(
+            "secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n",
+            fp(&f)
+        ),
         std::slice::from_ref(&f),
         true,
     );
@@ -127,12 +156,23 @@ fn rotated_but_committed_again_after_the_date_is_contradicted() {
     assert_eq!(c.verdict, Verdict::Contradicted);
     assert_eq!(c.rule, Some(rules::ROTATED_RECOMMITTED));
     assert!(c.outcome.contains("2026-05-20"), "{}", c.outcome);
-    assert_eq!(c.evidence[0].note.as_deref(), Some("committed after 2026-05-02"));
+    assert_eq!(
+        c.evidence[0].note.as_deref(),
+        Some("committed after 2026-05-02")
+    );
     // The same day as the rotation is given the benefit of the doubt.
-    let same_day = hist(secret("demo-token", "new.env", 1, "demo_again", Confidence::High), false, "2026-05-02", 10);
+    let same_day = hist(
+        secret("demo-token", "new.env", 1, "demo_again", Confidence::High),
+        false,
+        "2026-05-02",
+        10,
+    );
     let r = run(
-        &format!("secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n", fp(&same_day)),
-        &[same_day.clone()],
+        &format!(
+            "secrets:\n  - fingerprint: {}\n    status: rotated\n    date: 2026-05-02\n",
+            fp(&same_day)
+        ),
+        std::slice::from_ref(&same_day),
         true,
     );
     assert_eq!(claim(&r, "secrets[0]").verdict, Verdict::Holds);
@@ -159,9 +199,17 @@ fn rotation_without_history_and_nothing_in_the_tree_is_unverifiable() {
 
 #[test]
 fn removal_is_not_rotation() {
-    let gone = hist(secret("demo-token", "k.env", 2, "demo_gone", Confidence::High), false, "2025-11-01", 60);
+    let gone = hist(
+        secret("demo-token", "k.env", 2, "demo_gone", Confidence::High),
+        false,
+        "2025-11-01",
+        60,
+    );
     let r = run(
-        &format!("secrets:\n  - fingerprint: {}\n    status: removed\n", fp(&gone)),
+        &format!(
+            "secrets:\n  - fingerprint: {}\n    status: removed\n",
+            fp(&gone)
+        ),
         std::slice::from_ref(&gone),
         true,
     );
@@ -235,8 +283,15 @@ fn inline_suppressions_of_real_secrets_are_reported() {
     let c = &r.claims[0];
     assert_eq!(c.id, "inline:s.sh:4");
     assert!(c.review);
-    assert!(c.outcome.contains("`gitleaks:allow` comment"), "{}", c.outcome);
-    assert!(r.unclaimed.findings.is_empty(), "a suppressed finding is claimed");
+    assert!(
+        c.outcome.contains("`gitleaks:allow` comment"),
+        "{}",
+        c.outcome
+    );
+    assert!(
+        r.unclaimed.findings.is_empty(),
+        "a suppressed finding is claimed"
+    );
 }
 
 #[test]
@@ -257,8 +312,15 @@ fn stale_and_unverifiable_when_nothing_matches() {
 
 #[test]
 fn open_claims_hold_and_cover_their_findings() {
-    let f = with_id(secret("demo-token", "x.env", 1, "demo_x", Confidence::High), "svc-x");
-    let r = run("secrets:\n  - identity: SVC-X\n    status: open\n    ticket: SEC-9\n", std::slice::from_ref(&f), false);
+    let f = with_id(
+        secret("demo-token", "x.env", 1, "demo_x", Confidence::High),
+        "svc-x",
+    );
+    let r = run(
+        "secrets:\n  - identity: SVC-X\n    status: open\n    ticket: SEC-9\n",
+        std::slice::from_ref(&f),
+        false,
+    );
     let c = claim(&r, "secrets[0]");
     assert_eq!(c.verdict, Verdict::Holds);
     assert!(c.statement.contains("[SEC-9]"));
@@ -267,7 +329,13 @@ fn open_claims_hold_and_cover_their_findings() {
 
 #[test]
 fn imported_paths_match_by_suffix_and_line() {
-    let f = secret("demo-token", "src/conf/app.env", 7, "demo_imp", Confidence::High);
+    let f = secret(
+        "demo-token",
+        "src/conf/app.env",
+        7,
+        "demo_imp",
+        Confidence::High,
+    );
     let mut ledger = parse("l.yaml", "version: 1\n").unwrap();
     let mut c = crate::claims::SecretClaim {
         id: None,
@@ -300,8 +368,22 @@ fn imported_paths_match_by_suffix_and_line() {
 
 #[test]
 fn offboarded_identities_still_granted_or_referenced() {
-    let g = grant("aws-iam-admin-wildcard", "infra/iam.json", 5, "arn:aws:iam::1:role/old-ci", Severity::Critical);
-    let s = hist(with_id(secret("demo-token", "h.env", 1, "demo_h", Confidence::High), "svc-late"), false, "2026-04-01", 5);
+    let g = grant(
+        "aws-iam-admin-wildcard",
+        "infra/iam.json",
+        5,
+        "arn:aws:iam::1:role/old-ci",
+        Severity::Critical,
+    );
+    let s = hist(
+        with_id(
+            secret("demo-token", "h.env", 1, "demo_h", Confidence::High),
+            "svc-late",
+        ),
+        false,
+        "2026-04-01",
+        5,
+    );
     let r = run(
         "inventory:\n  - identity: \"arn:aws:iam::1:role/old-ci\"\n    status: offboarded\n    date: 2026-01-01\n  - identity: svc-gone\n    status: offboarded\n  - identity: svc-late\n    status: offboarded\n    date: 2026-03-01\n  - identity: svc-unseen\n    owner: team\n",
         &[g, s],
@@ -310,20 +392,40 @@ fn offboarded_identities_still_granted_or_referenced() {
     let old = claim(&r, "inventory[0]");
     assert_eq!(old.verdict, Verdict::Contradicted);
     assert_eq!(old.rule, Some(rules::OFFBOARDED_STILL_PRESENT));
-    assert!(old.outcome.contains("still granted by infra/iam.json:5"), "{}", old.outcome);
+    assert!(
+        old.outcome.contains("still granted by infra/iam.json:5"),
+        "{}",
+        old.outcome
+    );
     assert_eq!(claim(&r, "inventory[1]").verdict, Verdict::Holds);
     let late = claim(&r, "inventory[2]");
     assert_eq!(late.verdict, Verdict::Contradicted, "{}", late.outcome);
     assert!(late.outcome.contains("after the offboarding date"));
     assert_eq!(claim(&r, "inventory[3]").verdict, Verdict::Unverifiable);
-    let m = r.headline.iter().find(|m| m.figure == Figure::OffboardedActiveIdentities).unwrap();
+    let m = r
+        .headline
+        .iter()
+        .find(|m| m.figure == Figure::OffboardedActiveIdentities)
+        .unwrap();
     assert_eq!(m.measured, Some(2.0));
 }
 
 #[test]
 fn expect_none_controls() {
-    let g = grant("aws-iam-admin-wildcard", "infra/iam.json", 5, "arn:aws:iam::1:role/ci", Severity::Critical);
-    let elsewhere = grant("aws-iam-admin-wildcard", "app/iam.json", 5, "arn:aws:iam::1:role/app", Severity::Critical);
+    let g = grant(
+        "aws-iam-admin-wildcard",
+        "infra/iam.json",
+        5,
+        "arn:aws:iam::1:role/ci",
+        Severity::Critical,
+    );
+    let elsewhere = grant(
+        "aws-iam-admin-wildcard",
+        "app/iam.json",
+        5,
+        "arn:aws:iam::1:role/app",
+        Severity::Critical,
+    );
     let r = run(
         "controls:\n  - id: no-admin-infra\n    claim: No admin grants in infra\n    rules: [\"aws-iam-*\"]\n    paths: [\"infra/**\"]\n    expect: none\n  - id: no-secrets\n    claim: No secrets at all\n    kinds: [secret]\n    expect: none\n  - id: unknown-rule\n    claim: No foo\n    rules: [foo-check]\n    expect: none\n  - id: unseen-path\n    claim: Nothing in terraform\n    paths: [\"terraform/**\"]\n    expect: none\n",
         &[g, elsewhere],
@@ -337,14 +439,30 @@ fn expect_none_controls() {
     let s = claim(&r, "controls.no-secrets");
     assert_eq!(s.verdict, Verdict::Holds);
     assert!(s.caveats[0].contains("--history"));
-    assert_eq!(claim(&r, "controls.unknown-rule").verdict, Verdict::Unverifiable);
-    assert_eq!(claim(&r, "controls.unseen-path").verdict, Verdict::Unverifiable);
+    assert_eq!(
+        claim(&r, "controls.unknown-rule").verdict,
+        Verdict::Unverifiable
+    );
+    assert_eq!(
+        claim(&r, "controls.unseen-path").verdict,
+        Verdict::Unverifiable
+    );
 }
 
 #[test]
 fn secret_lifetime_controls() {
-    let old = hist(secret("demo-token", "a.env", 1, "demo_a", Confidence::High), true, "2025-01-01", 400);
-    let young = hist(secret("demo-token", "b.env", 1, "demo_b", Confidence::High), false, "2026-05-01", 20);
+    let old = hist(
+        secret("demo-token", "a.env", 1, "demo_a", Confidence::High),
+        true,
+        "2025-01-01",
+        400,
+    );
+    let young = hist(
+        secret("demo-token", "b.env", 1, "demo_b", Confidence::High),
+        false,
+        "2026-05-01",
+        20,
+    );
     let ledger = "controls:\n  - id: life\n    claim: No secret lives over 90 days\n    max_age_days: 90\n  - id: life-long\n    claim: No secret lives over 500 days\n    max_age_days: 500\n";
     let r = run(ledger, &[old.clone(), young.clone()], false);
     assert_eq!(claim(&r, "controls.life").verdict, Verdict::Unverifiable);
@@ -355,18 +473,39 @@ fn secret_lifetime_controls() {
     assert_eq!(c.evidence.len(), 1);
     assert_eq!(c.evidence[0].note.as_deref(), Some("400 days"));
     assert_eq!(claim(&r, "controls.life-long").verdict, Verdict::Holds);
-    let max = r.headline.iter().find(|m| m.figure == Figure::MaxSecretAgeDays).unwrap();
+    let max = r
+        .headline
+        .iter()
+        .find(|m| m.figure == Figure::MaxSecretAgeDays)
+        .unwrap();
     assert_eq!(max.measured, Some(400.0));
-    let median = r.headline.iter().find(|m| m.figure == Figure::MedianSecretAgeDays).unwrap();
+    let median = r
+        .headline
+        .iter()
+        .find(|m| m.figure == Figure::MedianSecretAgeDays)
+        .unwrap();
     assert_eq!(median.measured, Some(210.0));
 }
 
 #[test]
 fn inventory_and_offboarding_completeness() {
-    let a = grant("aws-iam-admin-wildcard", "infra/a.json", 1, "role-a", Severity::Critical);
-    let b = with_id(secret("demo-token", "b.env", 1, "demo_b", Confidence::High), "key-b");
+    let a = grant(
+        "aws-iam-admin-wildcard",
+        "infra/a.json",
+        1,
+        "role-a",
+        Severity::Critical,
+    );
+    let b = with_id(
+        secret("demo-token", "b.env", 1, "demo_b", Confidence::High),
+        "key-b",
+    );
     let controls = "controls:\n  - id: inv\n    claim: Every NHI is inventoried\n    inventory_complete: true\n  - id: off\n    claim: Offboarding is done\n    offboarding_complete: true\n";
-    let r = run(&format!("inventory:\n  - identity: role-a\n    owner: platform\n{controls}"), &[a.clone(), b.clone()], false);
+    let r = run(
+        &format!("inventory:\n  - identity: role-a\n    owner: platform\n{controls}"),
+        &[a.clone(), b.clone()],
+        false,
+    );
     let inv = claim(&r, "controls.inv");
     assert_eq!(inv.verdict, Verdict::Contradicted);
     assert_eq!(inv.identities, vec!["key-b".to_string()]);
@@ -389,7 +528,11 @@ fn inventory_and_offboarding_completeness() {
     );
     assert_eq!(claim(&r, "controls.off").verdict, Verdict::Holds);
     // Both identities known, neither with an owner.
-    let unowned = r.headline.iter().find(|m| m.figure == Figure::UnownedIdentities).unwrap();
+    let unowned = r
+        .headline
+        .iter()
+        .find(|m| m.figure == Figure::UnownedIdentities)
+        .unwrap();
     assert_eq!(unowned.measured, Some(2.0));
 }
 
@@ -397,7 +540,13 @@ fn inventory_and_offboarding_completeness() {
 fn reported_figures_against_measured_ones() {
     let s1 = secret("demo-token", "a.env", 1, "demo_1", Confidence::High);
     let s2 = secret("demo-token", "b.env", 1, "demo_2", Confidence::High);
-    let g = grant("aws-iam-admin-wildcard", "infra/a.json", 1, "role-a", Severity::Critical);
+    let g = grant(
+        "aws-iam-admin-wildcard",
+        "infra/a.json",
+        1,
+        "role-a",
+        Severity::Critical,
+    );
     let r = run(
         "reported:\n  open_secrets: 1\n  overprivileged_identities: 3\n  secrets_in_history: 0\n  inventory_coverage_percent: 90\n",
         &[s1.clone(), s2.clone(), g],
@@ -406,8 +555,16 @@ fn reported_figures_against_measured_ones() {
     let open = claim(&r, "reported.open_secrets");
     assert_eq!(open.verdict, Verdict::Contradicted);
     assert_eq!(open.rule, Some(rules::UNDER_REPORTED));
-    assert!(open.outcome.contains("Reported 1, measured 2"), "{}", open.outcome);
-    let m = r.headline.iter().find(|m| m.figure == Figure::OpenSecrets).unwrap();
+    assert!(
+        open.outcome.contains("Reported 1, measured 2"),
+        "{}",
+        open.outcome
+    );
+    let m = r
+        .headline
+        .iter()
+        .find(|m| m.figure == Figure::OpenSecrets)
+        .unwrap();
     assert_eq!(m.reported, Some(1.0));
     assert_eq!(m.verdict, Some(Verdict::Contradicted));
     let mut fps = vec![s1.fingerprint.clone(), s2.fingerprint.clone()];
@@ -416,9 +573,15 @@ fn reported_figures_against_measured_ones() {
     let over = claim(&r, "reported.overprivileged_identities");
     assert_eq!(over.verdict, Verdict::Holds);
     assert!(!over.caveats.is_empty());
-    assert_eq!(claim(&r, "reported.secrets_in_history").verdict, Verdict::Unverifiable);
+    assert_eq!(
+        claim(&r, "reported.secrets_in_history").verdict,
+        Verdict::Unverifiable
+    );
     // Coverage: 0 of 1 identity known, 90% reported.
-    assert_eq!(claim(&r, "reported.inventory_coverage_percent").verdict, Verdict::Contradicted);
+    assert_eq!(
+        claim(&r, "reported.inventory_coverage_percent").verdict,
+        Verdict::Contradicted
+    );
 }
 
 #[test]
@@ -448,9 +611,16 @@ fn wildcards_and_paths() {
     assert!(wildcard("gha-*", "gha-permissions-write-all"));
     assert!(wildcard("*admin*", "aws-iam-admin-wildcard"));
     assert!(!wildcard("gha-*", "k8s-x"));
-    assert!(wildcard("arn:aws:iam::*:role/ci-*", "arn:aws:iam::123:role/ci-deploy"));
+    assert!(wildcard(
+        "arn:aws:iam::*:role/ci-*",
+        "arn:aws:iam::123:role/ci-deploy"
+    ));
     assert!(path_matches("a/b.py", true, "x/a/b.py"));
-    assert!(path_matches("/abs/x/a/b.py".trim_start_matches('/'), true, "a/b.py"));
+    assert!(path_matches(
+        "/abs/x/a/b.py".trim_start_matches('/'),
+        true,
+        "a/b.py"
+    ));
     assert!(!path_matches("b.py", true, "ab.py"));
     assert!(!path_matches("a/b.py", false, "x/a/b.py"));
 }

@@ -45,7 +45,10 @@ impl Watch {
         for c in &ledger.controls {
             for g in &c.scope.paths {
                 if !glob_names.contains(g) {
-                    b.add(Glob::new(g).map_err(|e| anyhow::anyhow!("{}: path glob {g:?}: {e}", c.origin))?);
+                    b.add(
+                        Glob::new(g)
+                            .map_err(|e| anyhow::anyhow!("{}: path glob {g:?}: {e}", c.origin))?,
+                    );
                     glob_names.push(g.clone());
                 }
             }
@@ -82,7 +85,12 @@ impl Watch {
             }
             // …and claim paths this path is a suffix of (tools that wrote absolute paths).
             if let Some(longer) = self.loose_suffixes.get(path) {
-                hit.extend(longer.iter().filter(|c| path_matches(c, true, path)).cloned());
+                hit.extend(
+                    longer
+                        .iter()
+                        .filter(|c| path_matches(c, true, path))
+                        .cloned(),
+                );
             }
         }
         if !hit.is_empty() {

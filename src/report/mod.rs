@@ -1,6 +1,7 @@
 //! Reports are written from findings and the scan summary alone; each format is one file.
 
 pub mod gap;
+pub mod inventory;
 pub mod json;
 pub mod sarif;
 pub mod text;

@@ -15,7 +15,9 @@ pub fn baseline(file: &str, v: &Value) -> Result<Imported, String> {
     let mut out = Imported::default();
     for (filename, items) in results {
         let Some(items) = items.as_array() else {
-            out.warnings.push(format!("{file} ({filename}): results are not a list; skipped"));
+            out.warnings.push(format!(
+                "{file} ({filename}): results are not a list; skipped"
+            ));
             continue;
         };
         for (i, item) in items.iter().enumerate() {
@@ -25,9 +27,15 @@ pub fn baseline(file: &str, v: &Value) -> Result<Imported, String> {
                 .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
             let kind = str_of(item, "type").unwrap_or("secret");
             let (status, note) = match item.get("is_secret").and_then(|b| b.as_bool()) {
-                Some(false) => (Status::FalsePositive, format!("{kind}: audited as not a secret")),
+                Some(false) => (
+                    Status::FalsePositive,
+                    format!("{kind}: audited as not a secret"),
+                ),
                 Some(true) => (Status::Open, format!("{kind}: audited as a real secret")),
-                None => (Status::Open, format!("{kind}: in the baseline, not audited")),
+                None => (
+                    Status::Open,
+                    format!("{kind}: in the baseline, not audited"),
+                ),
             };
             let claim = SecretClaim {
                 id: None,
@@ -67,7 +75,10 @@ mod tests {
         let s = &out.ledger.secrets;
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].status, Status::FalsePositive);
-        assert_eq!(s[0].selector.secret_sha1.as_deref(), Some("abcdef0123456789abcdef0123456789abcdef01"));
+        assert_eq!(
+            s[0].selector.secret_sha1.as_deref(),
+            Some("abcdef0123456789abcdef0123456789abcdef01")
+        );
         assert_eq!(s[1].status, Status::Open);
         assert_eq!(s[1].selector.line, Some(9));
         assert!(baseline("x", &serde_json::json!({"results": []})).is_err());

@@ -11,13 +11,16 @@ use serde_json::Value;
 
 pub fn report(file: &str, v: &Value) -> Result<Imported, String> {
     let Some(items) = v.as_array() else {
-        return Err(format!("{file}: a gitleaks report is a JSON array of findings"));
+        return Err(format!(
+            "{file}: a gitleaks report is a JSON array of findings"
+        ));
     };
     let mut out = Imported::default();
     for (i, item) in items.iter().enumerate() {
         let entry = format!("finding {}", i + 1);
         if !item.is_object() {
-            out.warnings.push(format!("{file} ({entry}): not an object; skipped"));
+            out.warnings
+                .push(format!("{file} ({entry}): not an object; skipped"));
             continue;
         }
         let rule = str_of(item, "RuleID").unwrap_or("?");
@@ -71,7 +74,9 @@ pub fn ignore_file(file: &str, bytes: &[u8]) -> Result<Imported, String> {
             continue;
         };
         let (commit, path) = match rest.split_once(':') {
-            Some((c, p)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (Some(c), p),
+            Some((c, p)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                (Some(c), p)
+            }
             _ => (None, rest),
         };
         let mut note = format!("ignored in .gitleaksignore (gitleaks rule {rule}");
@@ -116,7 +121,10 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         let a = &out.ledger.secrets[0];
         assert_eq!(a.status, Status::Open);
-        assert_eq!(a.selector.secret_sha256.as_deref(), Some(crate::findings::sha256_hex(b"AKIAXXXX").as_str()));
+        assert_eq!(
+            a.selector.secret_sha256.as_deref(),
+            Some(crate::findings::sha256_hex(b"AKIAXXXX").as_str())
+        );
         assert_eq!(a.selector.line, Some(4));
         assert!(a.note.as_deref().unwrap().contains("commit 0123456789ab"));
         assert!(out.ledger.secrets[1].selector.secret_sha256.is_none());
@@ -132,6 +140,9 @@ mod tests {
         assert_eq!(a.selector.path.as_deref(), Some("deploy/key.pem"));
         assert_eq!(a.origin.line, Some(2));
         assert_eq!(a.status, Status::AcceptedRisk);
-        assert_eq!(out.ledger.secrets[1].selector.path.as_deref(), Some("src/a:b.py"));
+        assert_eq!(
+            out.ledger.secrets[1].selector.path.as_deref(),
+            Some("src/a:b.py")
+        );
     }
 }

@@ -188,17 +188,17 @@ pub fn import(format: Format, file: &str, bytes: &[u8]) -> Result<Imported, Stri
 }
 
 fn json(file: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        format!(
-            "{file}:{}:{}: not valid JSON: {e}",
-            e.line(),
-            e.column()
-        )
-    })
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("{file}:{}:{}: not valid JSON: {e}", e.line(), e.column()))
 }
 
 /// Shared helpers for importers.
-fn origin(source: SourceKind, file: &str, line: Option<u32>, entry: Option<String>) -> super::Origin {
+fn origin(
+    source: SourceKind,
+    file: &str,
+    line: Option<u32>,
+    entry: Option<String>,
+) -> super::Origin {
     super::Origin {
         source,
         file: file.to_string(),
@@ -252,7 +252,9 @@ fn line_of(v: Option<&serde_json::Value>) -> Option<u32> {
 }
 
 fn str_of<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(|x| x.as_str()).filter(|s| !s.is_empty())
+    v.get(key)
+        .and_then(|x| x.as_str())
+        .filter(|s| !s.is_empty())
 }
 
 fn push(out: &mut Imported, claim: SecretClaim) {
@@ -272,11 +274,17 @@ mod tests {
 
     #[test]
     fn specs_and_detection() {
-        assert_eq!(parse_spec("gitleaks:r.json"), (Some(Format::Gitleaks), "r.json"));
+        assert_eq!(
+            parse_spec("gitleaks:r.json"),
+            (Some(Format::Gitleaks), "r.json")
+        );
         assert_eq!(parse_spec("C:\\x\\l.yaml"), (None, "C:\\x\\l.yaml"));
         assert_eq!(parse_spec("l.yaml"), (None, "l.yaml"));
         let p = Path::new;
-        assert_eq!(detect(p("x/.gitleaksignore"), b""), Some(Format::Gitleaksignore));
+        assert_eq!(
+            detect(p("x/.gitleaksignore"), b""),
+            Some(Format::Gitleaksignore)
+        );
         assert_eq!(detect(p("a.sarif"), b""), Some(Format::Sarif));
         assert_eq!(detect(p("l.yml"), b""), Some(Format::Ledger));
         assert_eq!(
@@ -284,7 +292,10 @@ mod tests {
             Some(Format::Gitleaks)
         );
         assert_eq!(
-            detect(p(".secrets.baseline"), br#"{"version": "1.5.0", "plugins_used": [], "results": {}}"#),
+            detect(
+                p(".secrets.baseline"),
+                br#"{"version": "1.5.0", "plugins_used": [], "results": {}}"#
+            ),
             Some(Format::DetectSecrets)
         );
         assert_eq!(
@@ -295,7 +306,10 @@ mod tests {
             detect(p("s.json"), br#"{"version": "2.1.0", "runs": []}"#),
             Some(Format::Sarif)
         );
-        assert_eq!(detect(p("c.json"), br#"{"version": 1}"#), Some(Format::Ledger));
+        assert_eq!(
+            detect(p("c.json"), br#"{"version": 1}"#),
+            Some(Format::Ledger)
+        );
         assert_eq!(detect(p("c.json"), b"[1]"), None);
     }
 

@@ -63,10 +63,17 @@ pub fn log(file: &str, v: &Value) -> Result<Imported, String> {
                         let kind = str_of(s, "kind").unwrap_or("external");
                         note.push_str(&format!(
                             ", suppressed ({})",
-                            if kind == "inSource" { "in source" } else { "externally" }
+                            if kind == "inSource" {
+                                "in source"
+                            } else {
+                                "externally"
+                            }
                         ));
                         if let Some(j) = str_of(s, "justification") {
-                            note.push_str(&format!(": {}", j.chars().take(200).collect::<String>()));
+                            note.push_str(&format!(
+                                ": {}",
+                                j.chars().take(200).collect::<String>()
+                            ));
                         }
                         Status::AcceptedRisk
                     }

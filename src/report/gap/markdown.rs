@@ -69,23 +69,38 @@ pub fn render(out: &GapOutput<'_>) -> String {
         .unclaimed
         .coverage
         .percent
-        .map(|p| format!(" · inventory coverage {}", format_value(p, crate::gap::Unit::Percent)))
+        .map(|p| {
+            format!(
+                " · inventory coverage {}",
+                format_value(p, crate::gap::Unit::Percent)
+            )
+        })
         .unwrap_or_default();
     let _ = writeln!(
         o,
         "{headline} Claims: {}. Unclaimed: {} finding{}, {} identit{}{cov}.\n",
         verdict_line(r),
         r.counts.unclaimed_findings,
-        if r.counts.unclaimed_findings == 1 { "" } else { "s" },
+        if r.counts.unclaimed_findings == 1 {
+            ""
+        } else {
+            "s"
+        },
         r.counts.unknown_identities,
-        if r.counts.unknown_identities == 1 { "y" } else { "ies" },
+        if r.counts.unknown_identities == 1 {
+            "y"
+        } else {
+            "ies"
+        },
     );
 
     o.push_str("### Reported vs measured\n\n");
     o.push_str("| Outcome | Reported | Measured | Verdict | OWASP NHI | NIST CSF 2.0 |\n");
     o.push_str("|---|---:|---:|---|---|---|\n");
     for m in &r.headline {
-        let reported = m.reported.map_or("–".to_string(), |v| format_value(v, m.unit));
+        let reported = m
+            .reported
+            .map_or("–".to_string(), |v| format_value(v, m.unit));
         let measured = match (m.measured, m.unmeasured) {
             (Some(v), _) => format_value(v, m.unit),
             (None, Some(why)) => format!("n/a ({why})"),
@@ -94,8 +109,17 @@ pub fn render(out: &GapOutput<'_>) -> String {
         let verdict = m
             .verdict
             .map_or(String::new(), |v| format!("{} {}", icon(v), v.as_str()));
-        let nhi: Vec<&str> = m.tags.iter().copied().filter(|t| t.starts_with("NHI")).collect();
-        let csf: Vec<&str> = m.tags.iter().filter_map(|t| t.strip_prefix("CSF:")).collect();
+        let nhi: Vec<&str> = m
+            .tags
+            .iter()
+            .copied()
+            .filter(|t| t.starts_with("NHI"))
+            .collect();
+        let csf: Vec<&str> = m
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("CSF:"))
+            .collect();
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} |",
@@ -167,7 +191,11 @@ pub fn render(out: &GapOutput<'_>) -> String {
             let _ = writeln!(o, "| {claim} | {shows} | {} | {} |", ev.join("<br>"), tags);
         }
         if items.len() > MAX_ROWS {
-            let _ = writeln!(o, "\n_… and {} more (see the JSON report)._", items.len() - MAX_ROWS);
+            let _ = writeln!(
+                o,
+                "\n_… and {} more (see the JSON report)._",
+                items.len() - MAX_ROWS
+            );
         }
         if fold {
             o.push_str("\n</details>\n\n");
@@ -229,7 +257,11 @@ pub fn render(out: &GapOutput<'_>) -> String {
                 code(&i.identity),
                 i.kind,
                 if i.privileged { "yes" } else { "no" },
-                i.locations.iter().map(|l| code(l)).collect::<Vec<_>>().join("<br>")
+                i.locations
+                    .iter()
+                    .map(|l| code(l))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
             );
         }
         o.push('\n');

@@ -36,7 +36,11 @@ pub fn render(out: &GapOutput<'_>, format: GapFormat, color: bool) -> String {
 
 /// `NHI2 NHI7 · CSF PR.DS-01, PR.AA-01`
 pub fn tag_line(tags: &[&str]) -> String {
-    let nhi: Vec<&str> = tags.iter().copied().filter(|t| t.starts_with("NHI")).collect();
+    let nhi: Vec<&str> = tags
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with("NHI"))
+        .collect();
     let csf: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("CSF:")).collect();
     let mut parts = Vec::new();
     if !nhi.is_empty() {
@@ -89,7 +93,15 @@ pub fn sources_line(r: &GapReport) -> String {
     let mut parts: Vec<String> = r
         .sources
         .iter()
-        .map(|s| format!("{} ({} {})", s.file, s.claims, s.format.describe()))
+        .map(|s| {
+            format!(
+                "{} ({}, {} claim{})",
+                s.file,
+                s.format.describe(),
+                s.claims,
+                if s.claims == 1 { "" } else { "s" }
+            )
+        })
         .collect();
     let inline = r
         .claims

@@ -38,7 +38,12 @@ fn primary(c: &ClaimResult, out: &GapOutput<'_>) -> Value {
             .iter()
             .find(|n| n.identity.eq_ignore_ascii_case(id))
         {
-            if let Some(s) = n.sightings.iter().find(|s| s.at_head).or(n.sightings.first()) {
+            if let Some(s) = n
+                .sightings
+                .iter()
+                .find(|s| s.at_head)
+                .or(n.sightings.first())
+            {
                 return location(&s.path, Some(s.line));
             }
         }

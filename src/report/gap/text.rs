@@ -54,15 +54,26 @@ pub fn render(out: &GapOutput<'_>, color: bool) -> String {
     let _ = writeln!(o, "Scanned: {} · claims from: {}", r.scope, sources_line(r));
     o.push('\n');
 
-    let _ = writeln!(o, "{}", st.paint("1;4", "What was reported, and what the code shows"));
-    let width = r.headline.iter().map(|m| m.label.chars().count()).max().unwrap_or(10);
     let _ = writeln!(
         o,
-        "  {:<width$}  {:>8}  {:>8}  {:<13} {}",
-        "Outcome", "Reported", "Measured", "Verdict", "Framework"
+        "{}",
+        st.paint("1;4", "What was reported, and what the code shows")
+    );
+    let width = r
+        .headline
+        .iter()
+        .map(|m| m.label.chars().count())
+        .max()
+        .unwrap_or(10);
+    let _ = writeln!(
+        o,
+        "  {:<width$}  {:>8}  {:>8}  {:<13} Framework",
+        "Outcome", "Reported", "Measured", "Verdict"
     );
     for m in &r.headline {
-        let reported = m.reported.map_or("-".to_string(), |v| format_value(v, m.unit));
+        let reported = m
+            .reported
+            .map_or("-".to_string(), |v| format_value(v, m.unit));
         let measured = match m.measured {
             Some(v) => format_value(v, m.unit),
             None => "n/a".to_string(),
@@ -88,7 +99,12 @@ pub fn render(out: &GapOutput<'_>, color: bool) -> String {
             tag_line(&m.tags)
         );
         if let Some(why) = m.unmeasured {
-            let _ = writeln!(o, "  {:<width$}  {}", "", st.paint("2", &format!("↳ {why}")));
+            let _ = writeln!(
+                o,
+                "  {:<width$}  {}",
+                "",
+                st.paint("2", &format!("↳ {why}"))
+            );
         }
     }
     o.push('\n');
@@ -113,22 +129,25 @@ pub fn render(out: &GapOutput<'_>, color: bool) -> String {
     o.push('\n');
 
     let u = &r.unclaimed;
-    let _ = writeln!(o, "{}", st.paint("1;4", "Unclaimed exposure (what no claim mentions)"));
+    let _ = writeln!(
+        o,
+        "{}",
+        st.paint("1;4", "Unclaimed exposure (what no claim mentions)")
+    );
     if u.findings.is_empty() {
         let _ = writeln!(o, "  Every finding is covered by a claim.");
     } else {
         let _ = writeln!(
             o,
             "  {} no claim covers:",
-            if u.findings.len() == 1 { "1 finding".to_string() } else { format!("{} findings", u.findings.len()) }
+            if u.findings.len() == 1 {
+                "1 finding".to_string()
+            } else {
+                format!("{} findings", u.findings.len())
+            }
         );
         for e in u.findings.iter().take(MAX_UNCLAIMED) {
-            let mut line = format!(
-                "    {:<8} {} {}",
-                e.severity.as_str(),
-                e.rule_id,
-                e.place()
-            );
+            let mut line = format!("    {:<8} {} {}", e.severity.as_str(), e.rule_id, e.place());
             if let Some(id) = &e.identity {
                 line.push_str(&format!(" ({id})"));
             }
@@ -156,7 +175,11 @@ pub fn render(out: &GapOutput<'_>, color: bool) -> String {
         let _ = writeln!(
             o,
             "  {} the inventory lacks ({cov}):",
-            if u.identities.len() == 1 { "1 identity".to_string() } else { format!("{} identities", u.identities.len()) }
+            if u.identities.len() == 1 {
+                "1 identity".to_string()
+            } else {
+                format!("{} identities", u.identities.len())
+            }
         );
         for i in u.identities.iter().take(MAX_UNCLAIMED) {
             let _ = writeln!(
@@ -218,11 +241,20 @@ fn claim(o: &mut String, st: &Style, c: &ClaimResult) {
             e.rule_id,
             e.place()
         );
-        line.push_str(if e.at_head { " (at HEAD)" } else { " (history only)" });
+        line.push_str(if e.at_head {
+            " (at HEAD)"
+        } else {
+            " (history only)"
+        });
         if let Some(n) = &e.note {
             line.push_str(&format!(" — {n}"));
         }
         let _ = writeln!(o, "{line}");
+    }
+    if c.evidence.is_empty() && c.section != crate::gap::Section::Inventory {
+        for id in c.identities.iter().take(MAX_EVIDENCE) {
+            let _ = writeln!(o, "      · identity {id}");
+        }
     }
     if c.evidence.len() > MAX_EVIDENCE {
         let _ = writeln!(
