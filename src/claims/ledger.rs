@@ -74,6 +74,7 @@ const SECRET_FIELDS: &[&str] = &[
     "rule_id",
     "path",
     "line",
+    "end_line",
     "status",
     "date",
     "ticket",
@@ -516,14 +517,19 @@ impl<'a> Reader<'a> {
                 "identity" => sel.identity = self.string(v, &f),
                 "rule_id" => sel.rule_id = self.string(v, &f),
                 "path" => sel.path = self.string(v, &f).map(|p| normalise_path(&p)),
-                "line" => {
-                    sel.line = self.uint(v, &f).and_then(|n| {
+                "line" | "end_line" => {
+                    let l = self.uint(v, &f).and_then(|n| {
                         let l = u32::try_from(n).ok().filter(|l| *l > 0);
                         if l.is_none() {
                             self.error(v, &f, "lines count from 1");
                         }
                         l
-                    })
+                    });
+                    if key == "line" {
+                        sel.line = l;
+                    } else {
+                        sel.end_line = l;
+                    }
                 }
                 "status" => {
                     status = match v.as_str().and_then(Status::parse) {
@@ -555,6 +561,14 @@ impl<'a> Reader<'a> {
                 );
                 return None;
             }
+        }
+        if sel.end_line.is_some() && sel.line.is_none() {
+            self.error(node, field, "end_line needs line (the first line of the range)");
+            return None;
+        }
+        if sel.end_line.is_some_and(|e| Some(e) < sel.line) {
+            self.error(node, &join(field, "end_line"), "must not be before line");
+            return None;
         }
         if sel.path.is_none() && (sel.rule_id.is_some() || sel.line.is_some()) {
             self.error(

@@ -86,7 +86,7 @@ impl SourceKind {
         match self {
             SourceKind::Ledger => "claims ledger",
             SourceKind::Gitleaks => "gitleaks report",
-            SourceKind::Gitleaksignore => ".gitleaksignore",
+            SourceKind::Gitleaksignore => "gitleaks ignore file",
             SourceKind::DetectSecrets => "detect-secrets baseline",
             SourceKind::GithubAlerts => "GitHub secret scanning alerts",
             SourceKind::Sarif => "SARIF log",
@@ -162,7 +162,7 @@ impl Status {
 }
 
 /// Which findings a claim is about. A claim covers every finding that ANY of its keys names;
-/// `rule_id` and `line` only narrow `path`.
+/// `rule_id`, `line` and `end_line` only narrow `path`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Selector {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -182,6 +182,9 @@ pub struct Selector {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// With `line`: the last line of a range (a tool that reports a whole block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
     /// Match `path` by suffix at a `/` boundary (imports name files as their tool saw them,
     /// e.g. with an absolute prefix).
     #[serde(skip)]
@@ -204,6 +207,9 @@ impl Selector {
             let mut s = p.clone();
             if let Some(l) = self.line {
                 s.push_str(&format!(":{l}"));
+                if let Some(e) = self.end_line.filter(|e| *e > l) {
+                    s.push_str(&format!("-{e}"));
+                }
             }
             if let Some(r) = &self.rule_id {
                 s.push_str(&format!(" ({r})"));

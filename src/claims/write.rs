@@ -128,6 +128,9 @@ fn secret(out: &mut String, c: &SecretClaim) {
     if let Some(v) = s.line {
         field(out, "line", v.to_string());
     }
+    if let Some(v) = s.end_line {
+        field(out, "end_line", v.to_string());
+    }
     field(out, "status", c.status.as_str().to_string());
     if let Some(d) = c.date {
         field(out, "date", d.to_string());

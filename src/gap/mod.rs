@@ -635,7 +635,11 @@ fn secret_claim_id(n: usize, c: &SecretClaim) -> String {
     match c.origin.source {
         SourceKind::Ledger => format!("secrets[{n}]"),
         SourceKind::Inline => format!("inline:{}:{}", c.origin.file, c.origin.line.unwrap_or(0)),
-        s => format!("{}:{}", s.as_str(), c.origin.entry.as_deref().unwrap_or("")),
+        s => match (&c.origin.entry, c.origin.line) {
+            (Some(e), _) => format!("{}:{e}", s.as_str()),
+            (None, Some(l)) => format!("{}:line {l}", s.as_str()),
+            (None, None) => s.as_str().to_string(),
+        },
     }
 }
 

@@ -359,11 +359,14 @@ fn imported_paths_match_by_suffix_and_line() {
     };
     ledger.secrets.push(c.clone());
     c.selector.line = Some(8);
+    ledger.secrets.push(c.clone());
+    // A block from line 5 to 9 holds line 7.
+    c.selector.line = Some(5);
+    c.selector.end_line = Some(9);
     ledger.secrets.push(c);
     let r = reconcile(&ledger, std::slice::from_ref(&f), &ctx(false, &[]));
     let verdicts: Vec<Verdict> = r.claims.iter().map(|c| c.verdict).collect();
-    assert!(verdicts.contains(&Verdict::Holds));
-    assert!(verdicts.contains(&Verdict::Stale));
+    assert_eq!(verdicts, vec![Verdict::Stale, Verdict::Holds, Verdict::Holds]);
 }
 
 #[test]

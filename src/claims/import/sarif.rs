@@ -38,6 +38,10 @@ pub fn log(file: &str, v: &Value) -> Result<Imported, String> {
                 .and_then(|u| u.as_str())
                 .map(tool_path);
             let line = phys.and_then(|p| line_of(p.pointer("/region/startLine")));
+            // A tool that reports a whole block (checkov: a resource) claims every line of it.
+            let end_line = phys
+                .and_then(|p| line_of(p.pointer("/region/endLine")))
+                .filter(|e| line.is_some_and(|l| *e > l));
             let fingerprint = if is_ferret {
                 r.pointer("/properties/fingerprint")
                     .and_then(|f| f.as_str())
@@ -89,6 +93,7 @@ pub fn log(file: &str, v: &Value) -> Result<Imported, String> {
                     fingerprint,
                     path,
                     line,
+                    end_line,
                     loose_path: true,
                     ..Selector::default()
                 },
@@ -113,7 +118,7 @@ mod tests {
     fn suppressions_map_to_statuses() {
         let v: Value = serde_json::from_str(
             r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"checkov"}},"results":[
-              {"ruleId":"CKV_AWS_1","locations":[{"physicalLocation":{"artifactLocation":{"uri":"infra/iam.tf"},"region":{"startLine":5}}}],
+              {"ruleId":"CKV_AWS_1","locations":[{"physicalLocation":{"artifactLocation":{"uri":"infra/iam.tf"},"region":{"startLine":5,"endLine":12}}}],
                "suppressions":[{"kind":"inSource","justification":"break-glass role"}]},
               {"ruleId":"CKV_AWS_2","locations":[{"physicalLocation":{"artifactLocation":{"uri":"infra/s3.tf"},"region":{"startLine":9}}}],
                "suppressions":[{"kind":"external","status":"underReview"}]},
@@ -129,5 +134,7 @@ mod tests {
         assert_eq!(s[1].status, Status::Open);
         assert_eq!(s[2].selector.path.as_deref(), Some("infra/kms.tf"));
         assert!(s[0].selector.fingerprint.is_none());
+        assert_eq!((s[0].selector.line, s[0].selector.end_line), (Some(5), Some(12)));
+        assert_eq!(s[1].selector.end_line, None);
     }
 }
