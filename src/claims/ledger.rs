@@ -563,7 +563,11 @@ impl<'a> Reader<'a> {
             }
         }
         if sel.end_line.is_some() && sel.line.is_none() {
-            self.error(node, field, "end_line needs line (the first line of the range)");
+            self.error(
+                node,
+                field,
+                "end_line needs line (the first line of the range)",
+            );
             return None;
         }
         if sel.end_line.is_some_and(|e| Some(e) < sel.line) {

@@ -484,7 +484,10 @@ impl<'f> Index<'f> {
                 let at_place = std::iter::once(&f.location)
                     .chain(&f.other_locations)
                     .any(|l| {
-                        path_matches(p, s.loose_path, &l.path) && s.line.is_none_or(|n| n == l.line)
+                        path_matches(p, s.loose_path, &l.path)
+                            && s.line.is_none_or(|n| {
+                                (n..=s.end_line.unwrap_or(n).max(n)).contains(&l.line)
+                            })
                     });
                 if at_place {
                     out.push(i);

@@ -366,7 +366,10 @@ fn imported_paths_match_by_suffix_and_line() {
     ledger.secrets.push(c);
     let r = reconcile(&ledger, std::slice::from_ref(&f), &ctx(false, &[]));
     let verdicts: Vec<Verdict> = r.claims.iter().map(|c| c.verdict).collect();
-    assert_eq!(verdicts, vec![Verdict::Stale, Verdict::Holds, Verdict::Holds]);
+    assert_eq!(
+        verdicts,
+        vec![Verdict::Stale, Verdict::Holds, Verdict::Holds]
+    );
 }
 
 #[test]

@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(s[1].status, Status::Open);
         assert_eq!(s[2].selector.path.as_deref(), Some("infra/kms.tf"));
         assert!(s[0].selector.fingerprint.is_none());
-        assert_eq!((s[0].selector.line, s[0].selector.end_line), (Some(5), Some(12)));
+        assert_eq!(
+            (s[0].selector.line, s[0].selector.end_line),
+            (Some(5), Some(12))
+        );
         assert_eq!(s[1].selector.end_line, None);
     }
 }
