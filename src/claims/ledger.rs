@@ -776,7 +776,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    const GOOD: &str = r#"
+    pub(super) const GOOD: &str = r#"
 version: 1
 programme: NHI hardening 2026
 as_of: 2026-06-30
@@ -900,5 +900,127 @@ controls:
         assert!(e[0].contains("version: missing"));
         let e = errors("version: 1\ninventory:\n  - identity: a\n  - identity: A\n");
         assert!(e[0].contains("already listed at line 3"), "{e:?}");
+    }
+}
+
+/// The shipped JSON Schema (schemas/claims.schema.json) and this loader must agree: every
+/// fixture ledger is valid for both, and every invalid case the schema can express is refused
+/// by both.
+#[cfg(test)]
+mod schema {
+    use super::*;
+    use serde_json::Value as Json;
+
+    const SCHEMA: &str = include_str!("../../schemas/claims.schema.json");
+
+    /// The ledger as the JSON document a YAML-aware editor would validate.
+    fn to_json(n: &Node) -> Json {
+        match &n.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(s) => s
+                .parse::<i64>()
+                .map(Json::from)
+                .or_else(|_| s.parse::<f64>().map(Json::from))
+                .unwrap_or_else(|_| Json::String(s.clone())),
+            Value::String(s) | Value::Expr(s) => Json::String(s.clone()),
+            Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_json(v)))
+                    .collect(),
+            ),
+            Value::Tagged(_, inner) => to_json(inner),
+        }
+    }
+
+    fn validator() -> jsonschema::Validator {
+        let schema: Json = serde_json::from_str(SCHEMA).expect("schema is JSON");
+        assert!(jsonschema::meta::is_valid(&schema), "the schema itself is invalid");
+        jsonschema::validator_for(&schema).expect("schema compiles")
+    }
+
+    fn agree(v: &jsonschema::Validator, name: &str, text: &str, valid: bool) {
+        let loaded = parse(name, text);
+        assert_eq!(loaded.is_ok(), valid, "loader on {name}: {loaded:?}\n{text}");
+        let doc = yaml::parse(text).expect("YAML").expect("document");
+        let json = to_json(&doc);
+        let errors: Vec<String> = v.iter_errors(&json).map(|e| e.to_string()).collect();
+        assert_eq!(errors.is_empty(), valid, "schema on {name}: {errors:?}\n{text}");
+    }
+
+    #[test]
+    fn fixture_ledgers_are_valid_for_both() {
+        let v = validator();
+        agree(&v, "minimal", "version: 1\n", true);
+        agree(&v, "unit", tests::GOOD, true);
+        let demo = include_str!("../../fixtures/gap-demo/repo/ferret.claims.yaml");
+        agree(&v, "demo", demo, true);
+        for (name, text) in [
+            ("import-gitleaks", include_str!("../../fixtures/claims/imported/gitleaks.yaml")),
+            ("import-gitleaksignore", include_str!("../../fixtures/claims/imported/gitleaksignore.yaml")),
+            ("import-detect-secrets", include_str!("../../fixtures/claims/imported/detect-secrets.yaml")),
+            ("import-github-alerts", include_str!("../../fixtures/claims/imported/github-alerts.yaml")),
+            ("import-sarif", include_str!("../../fixtures/claims/imported/sarif.yaml")),
+            ("ledger", include_str!("../../fixtures/claims/ferret.claims.json")),
+        ] {
+            agree(&v, name, text, true);
+        }
+    }
+
+    #[test]
+    fn invalid_ledgers_are_refused_by_both() {
+        let v = validator();
+        let cases = [
+            ("no version", "programme: x\n"),
+            ("version 2", "version: 2\n"),
+            ("unknown top field", "version: 1\nclaims: []\n"),
+            ("misspelt field", "version: 1\nsecrets:\n  - path: a\n    stauts: open\n"),
+            ("no status", "version: 1\nsecrets:\n  - path: a\n"),
+            ("no selector", "version: 1\nsecrets:\n  - status: open\n"),
+            ("rule without path", "version: 1\nsecrets:\n  - rule_id: r\n    identity: x\n    status: open\n"),
+            ("end_line without line", "version: 1\nsecrets:\n  - path: a\n    end_line: 3\n    status: open\n"),
+            ("bad status", "version: 1\nsecrets:\n  - path: a\n    status: fixed\n"),
+            ("short sha256", "version: 1\nsecrets:\n  - secret_sha256: abc\n    status: open\n"),
+            ("line zero", "version: 1\nsecrets:\n  - path: a\n    line: 0\n    status: open\n"),
+            ("empty note", "version: 1\nsecrets:\n  - path: a\n    status: open\n    note: \"\"\n"),
+            ("bad date", "version: 1\nsecrets:\n  - path: a\n    status: rotated\n    date: 05/02/2026\n"),
+            ("identity missing", "version: 1\ninventory:\n  - owner: x\n"),
+            ("identity status", "version: 1\ninventory:\n  - identity: a\n    status: retired\n"),
+            ("control without claim", "version: 1\ncontrols:\n  - id: c\n    expect: none\n"),
+            ("control without test", "version: 1\ncontrols:\n  - id: c\n    claim: x\n"),
+            ("control with two tests", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    expect: none\n    max_age_days: 9\n"),
+            ("expect some", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    expect: some\n"),
+            ("false completeness", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    inventory_complete: false\n"),
+            ("bad kind", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    kinds: [token]\n    expect: none\n"),
+            ("bad severity", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    severity: urgent\n    expect: none\n"),
+            ("bad scope", "version: 1\ncontrols:\n  - id: c\n    claim: x\n    scope: everything\n    expect: none\n"),
+            ("unknown figure", "version: 1\nreported:\n  rotated_keys: 3\n"),
+            ("negative count", "version: 1\nreported:\n  open_secrets: -1\n"),
+            ("coverage over 100", "version: 1\nreported:\n  inventory_coverage_percent: 120\n"),
+            ("fractional count", "version: 1\nreported:\n  open_secrets: 2.5\n"),
+        ];
+        for (name, text) in cases {
+            agree(&v, name, text, false);
+        }
+    }
+
+    #[test]
+    fn the_loader_checks_what_a_schema_cannot() {
+        // Valid for the schema, refused by the loader, each with a reason a reader can act on.
+        let v = validator();
+        for (text, needle) in [
+            ("version: 1\nas_of: 2026-02-30\n", "is not a date"),
+            ("version: 1\ninventory:\n  - identity: a\n  - identity: A\n", "already listed"),
+            ("version: 1\ncontrols:\n  - id: c\n    claim: x\n    expect: none\n  - id: c\n    claim: y\n    expect: none\n", "used twice"),
+            ("version: 1\ncontrols:\n  - id: c\n    claim: x\n    paths: [\"a/{b\"]\n    expect: none\n", "invalid glob"),
+            ("version: 1\nsecrets:\n  - path: a\n    line: 9\n    end_line: 3\n    status: open\n", "must not be before line"),
+        ] {
+            let doc = yaml::parse(text).unwrap().unwrap();
+            assert!(v.is_valid(&to_json(&doc)), "{text}");
+            let e = parse("l.yaml", text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
     }
 }
