@@ -937,17 +937,28 @@ mod schema {
 
     fn validator() -> jsonschema::Validator {
         let schema: Json = serde_json::from_str(SCHEMA).expect("schema is JSON");
-        assert!(jsonschema::meta::is_valid(&schema), "the schema itself is invalid");
+        assert!(
+            jsonschema::meta::is_valid(&schema),
+            "the schema itself is invalid"
+        );
         jsonschema::validator_for(&schema).expect("schema compiles")
     }
 
     fn agree(v: &jsonschema::Validator, name: &str, text: &str, valid: bool) {
         let loaded = parse(name, text);
-        assert_eq!(loaded.is_ok(), valid, "loader on {name}: {loaded:?}\n{text}");
+        assert_eq!(
+            loaded.is_ok(),
+            valid,
+            "loader on {name}: {loaded:?}\n{text}"
+        );
         let doc = yaml::parse(text).expect("YAML").expect("document");
         let json = to_json(&doc);
         let errors: Vec<String> = v.iter_errors(&json).map(|e| e.to_string()).collect();
-        assert_eq!(errors.is_empty(), valid, "schema on {name}: {errors:?}\n{text}");
+        assert_eq!(
+            errors.is_empty(),
+            valid,
+            "schema on {name}: {errors:?}\n{text}"
+        );
     }
 
     #[test]
@@ -958,12 +969,30 @@ mod schema {
         let demo = include_str!("../../fixtures/gap-demo/repo/ferret.claims.yaml");
         agree(&v, "demo", demo, true);
         for (name, text) in [
-            ("import-gitleaks", include_str!("../../fixtures/claims/imported/gitleaks.yaml")),
-            ("import-gitleaksignore", include_str!("../../fixtures/claims/imported/gitleaksignore.yaml")),
-            ("import-detect-secrets", include_str!("../../fixtures/claims/imported/detect-secrets.yaml")),
-            ("import-github-alerts", include_str!("../../fixtures/claims/imported/github-alerts.yaml")),
-            ("import-sarif", include_str!("../../fixtures/claims/imported/sarif.yaml")),
-            ("ledger", include_str!("../../fixtures/claims/ferret.claims.json")),
+            (
+                "import-gitleaks",
+                include_str!("../../fixtures/claims/imported/gitleaks.yaml"),
+            ),
+            (
+                "import-gitleaksignore",
+                include_str!("../../fixtures/claims/imported/gitleaksignore.yaml"),
+            ),
+            (
+                "import-detect-secrets",
+                include_str!("../../fixtures/claims/imported/detect-secrets.yaml"),
+            ),
+            (
+                "import-github-alerts",
+                include_str!("../../fixtures/claims/imported/github-alerts.yaml"),
+            ),
+            (
+                "import-sarif",
+                include_str!("../../fixtures/claims/imported/sarif.yaml"),
+            ),
+            (
+                "ledger",
+                include_str!("../../fixtures/claims/ferret.claims.json"),
+            ),
         ] {
             agree(&v, name, text, true);
         }

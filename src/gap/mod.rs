@@ -1460,7 +1460,7 @@ fn metrics(
             identities: Vec::new(),
             locations: Vec::new(),
         };
-        let needs_history = "needs git history (run with --history)";
+        let needs_history = "needs git history: run with --history";
         let pick = |head: bool, m: &mut Metric| {
             for (fp, (h, _, locs)) in &secrets {
                 if *h == head {
@@ -1602,7 +1602,7 @@ fn reported_claim(figure: Figure, reported: f64, origin: &Origin, m: &Metric) ->
     let Some(measured) = m.measured else {
         r.verdict = Verdict::Unverifiable;
         r.outcome = format!(
-            "Cannot be measured here: {}.",
+            "Cannot be measured here: it {}.",
             m.unmeasured.unwrap_or("no data")
         );
         return r;

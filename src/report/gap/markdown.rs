@@ -41,6 +41,52 @@ fn heading(v: Verdict) -> &'static str {
     }
 }
 
+fn claims_table(o: &mut String, items: &[&ClaimResult]) {
+    o.push_str("| Claim | What the code shows | Evidence | Framework |\n|---|---|---|---|\n");
+    for c in items.iter().take(MAX_ROWS) {
+        let mut claim = format!("**{}** {}", cell(&c.id), cell(&c.statement));
+        if c.review {
+            claim.push_str("<br>👀 **needs review**");
+        }
+        claim.push_str(&format!("<br><sub>{}</sub>", cell(&c.origin.to_string())));
+        let mut shows = cell(&c.outcome);
+        for cv in &c.caveats {
+            shows.push_str(&format!("<br><sub>⚠️ {}</sub>", cell(cv)));
+        }
+        let mut ev: Vec<String> = c
+            .evidence
+            .iter()
+            .take(5)
+            .map(|e| {
+                format!(
+                    "{} {}{}",
+                    code(&e.place()),
+                    code(short_hash(&e.fingerprint)),
+                    if e.at_head { "" } else { " (history)" }
+                )
+            })
+            .collect();
+        if c.evidence.len() > 5 {
+            ev.push(format!("… {} more", c.evidence.len() - 5));
+        }
+        if ev.is_empty() && !c.identities.is_empty() {
+            ev = c.identities.iter().take(5).map(|i| code(i)).collect();
+        }
+        let mut tags = tag_line(&c.tags);
+        if let Some(rule) = c.rule {
+            tags.push_str(&format!("<br>{}", code(rule)));
+        }
+        let _ = writeln!(o, "| {claim} | {shows} | {} | {} |", ev.join("<br>"), tags);
+    }
+    if items.len() > MAX_ROWS {
+        let _ = writeln!(
+            o,
+            "\n_… and {} more (see the JSON report)._",
+            items.len() - MAX_ROWS
+        );
+    }
+}
+
 pub fn render(out: &GapOutput<'_>) -> String {
     let r = out.report;
     let mut o = String::new();
@@ -103,7 +149,7 @@ pub fn render(out: &GapOutput<'_>) -> String {
             .map_or("–".to_string(), |v| format_value(v, m.unit));
         let measured = match (m.measured, m.unmeasured) {
             (Some(v), _) => format_value(v, m.unit),
-            (None, Some(why)) => format!("n/a ({why})"),
+            (None, Some(why)) => format!("n/a — {why}"),
             (None, None) => "n/a".into(),
         };
         let verdict = m
@@ -142,65 +188,32 @@ pub fn render(out: &GapOutput<'_>) -> String {
         if items.is_empty() {
             continue;
         }
-        let fold = v == Verdict::Holds && !items.iter().any(|c| c.review);
-        if fold {
+        // Claims that hold are folded away, except those a person should still review.
+        let (open, folded): (Vec<&ClaimResult>, Vec<&ClaimResult>) = if v == Verdict::Holds {
+            items.iter().partition(|c| c.review)
+        } else {
+            (items.clone(), Vec::new())
+        };
+        if !open.is_empty() {
+            let title = if v == Verdict::Holds {
+                "Holds, but needs review"
+            } else {
+                heading(v)
+            };
+            let _ = writeln!(o, "#### {} {title} ({})\n", icon(v), open.len());
+            claims_table(&mut o, &open);
+            o.push('\n');
+        }
+        if !folded.is_empty() {
             let _ = writeln!(
                 o,
                 "<details><summary>{} {} ({})</summary>\n",
                 icon(v),
                 heading(v),
-                items.len()
+                folded.len()
             );
-        } else {
-            let _ = writeln!(o, "#### {} {} ({})\n", icon(v), heading(v), items.len());
-        }
-        o.push_str("| Claim | What the code shows | Evidence | Framework |\n|---|---|---|---|\n");
-        for c in items.iter().take(MAX_ROWS) {
-            let mut claim = format!("**{}** {}", cell(&c.id), cell(&c.statement));
-            if c.review {
-                claim.push_str("<br>👀 **needs review**");
-            }
-            claim.push_str(&format!("<br><sub>{}</sub>", cell(&c.origin.to_string())));
-            let mut shows = cell(&c.outcome);
-            for cv in &c.caveats {
-                shows.push_str(&format!("<br><sub>⚠️ {}</sub>", cell(cv)));
-            }
-            let mut ev: Vec<String> = c
-                .evidence
-                .iter()
-                .take(5)
-                .map(|e| {
-                    format!(
-                        "{} {}{}",
-                        code(&e.place()),
-                        code(short_hash(&e.fingerprint)),
-                        if e.at_head { "" } else { " (history)" }
-                    )
-                })
-                .collect();
-            if c.evidence.len() > 5 {
-                ev.push(format!("… {} more", c.evidence.len() - 5));
-            }
-            if ev.is_empty() && !c.identities.is_empty() {
-                ev = c.identities.iter().take(5).map(|i| code(i)).collect();
-            }
-            let mut tags = tag_line(&c.tags);
-            if let Some(rule) = c.rule {
-                tags.push_str(&format!("<br>{}", code(rule)));
-            }
-            let _ = writeln!(o, "| {claim} | {shows} | {} | {} |", ev.join("<br>"), tags);
-        }
-        if items.len() > MAX_ROWS {
-            let _ = writeln!(
-                o,
-                "\n_… and {} more (see the JSON report)._",
-                items.len() - MAX_ROWS
-            );
-        }
-        if fold {
+            claims_table(&mut o, &folded);
             o.push_str("\n</details>\n\n");
-        } else {
-            o.push('\n');
         }
     }
 

@@ -108,7 +108,11 @@ pub fn value(out: &GapOutput<'_>) -> Value {
                 "level": if c.verdict == Verdict::Contradicted { "error" } else { "warning" },
                 "message": {"text": format!("Claim {}: {} — {}", c.id, c.statement, c.outcome)},
                 "locations": [primary(c, out)],
-                "partialFingerprints": {"ferretGapClaim/v1": key},
+                // The claim, not the line, identifies the result: a moved line is the same gap.
+                "partialFingerprints": {
+                    "primaryLocationLineHash": format!("{}:1", &key[..16]),
+                    "ferretGapClaim/v1": key,
+                },
                 "properties": {
                     "claim": c.id,
                     "verdict": c.verdict,
