@@ -219,7 +219,13 @@ fn emit_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
 
 pub fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
     let scanned = run_scan(&args.source, false, args.no_progress, None)?;
-    let inv = gap::inventory::build(&scanned.findings);
+    // A claims ledger at the root names identities on purpose: it is a record, not exposure.
+    let findings: Vec<Finding> = scanned
+        .findings
+        .into_iter()
+        .filter(|f| !DEFAULT_LEDGERS.contains(&f.location.path.as_str()))
+        .collect();
+    let inv = gap::inventory::build(&findings);
     let text = match args.format {
         ListFormat::Json => crate::report::inventory::json(&inv, &scanned.scope),
         ListFormat::Text => crate::report::inventory::text(&inv, &scanned.scope),
