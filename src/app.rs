@@ -282,8 +282,11 @@ pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
     }
 }
 
-/// Write the report where the output arguments say.
+/// Write the report where the output arguments say: the main format, then every `--emit`.
 pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
+    for (format, path) in &out.emit {
+        write_file(path, &report::render(report, *format, false))?;
+    }
     match &out.output {
         Some(path) => {
             let text = report::render(report, out.format, use_color(out.color, false));

@@ -75,6 +75,10 @@ pub struct OutputArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same scan (repeatable), e.g.
+    /// `--emit sarif=out.sarif --emit markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_emit)]
+    pub emit: Vec<(Format, PathBuf)>,
     /// When to use colour in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -259,6 +263,24 @@ pub enum ListFormat {
     Json,
 }
 
+/// `FORMAT=FILE` for `--emit`.
+pub fn parse_emit(s: &str) -> Result<(Format, PathBuf), String> {
+    let (name, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, got {s:?}"))?;
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format {name:?} (one of: {})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err(format!("no file after {name}="));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
 /// Sizes like `10M`, `512K`, `1G` or plain bytes.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -285,6 +307,21 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("77"), Ok(77));
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn emit_pairs() {
+        assert_eq!(
+            parse_emit("sarif=out/x.sarif"),
+            Ok((Format::Sarif, PathBuf::from("out/x.sarif")))
+        );
+        assert_eq!(
+            parse_emit("Markdown=a=b.md"),
+            Ok((Format::Markdown, PathBuf::from("a=b.md")))
+        );
+        assert!(parse_emit("sarif").is_err());
+        assert!(parse_emit("sarif=").is_err());
+        assert!(parse_emit("pdf=x").unwrap_err().contains("github"));
     }
 
     #[test]

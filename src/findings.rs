@@ -430,7 +430,8 @@ mod tests {
     fn masking_never_reveals_short_secrets() {
         assert_eq!(mask_secret("hunter2"), "***REDACTED***");
         assert_eq!(mask_secret("abcdefghijklmnop"), "abc***REDACTED***");
-        assert!(mask_secret("ghp_0123456789abcdefghijklmnopqrstuvwxyz").starts_with("ghp_01***"));
+        let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"; // ferret:allow (test value)
+        assert!(mask_secret(token).starts_with("ghp_01***"));
     }
 
     #[test]

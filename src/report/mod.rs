@@ -1,8 +1,10 @@
 //! Reports are written from findings and the scan summary alone; each format is one file.
 
 pub mod gap;
+pub mod github;
 pub mod inventory;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -71,6 +73,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// A Markdown summary (e.g. a GitHub job summary).
+    Markdown,
 }
 
 pub fn render(report: &Report<'_>, format: Format, color: bool) -> String {
@@ -78,6 +84,8 @@ pub fn render(report: &Report<'_>, format: Format, color: bool) -> String {
         Format::Text => text::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report),
     }
 }
 
