@@ -11,7 +11,7 @@ use crate::cli::{GapArgs, GapFailOn, ImportFrom, InventoryArgs, ListFormat};
 use crate::findings::Finding;
 use crate::gap::{self, watch::Watch, Context};
 use crate::report::gap::{render, GapFormat, GapOutput};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -156,9 +156,24 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+    let placed: HashMap<&str, &Finding> = findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
     for mut s in suppressions {
         // Findings dropped after the scan (test context, allowlists) are no longer hidden by it.
         s.fingerprints.retain(|f| present.contains(f.as_str()));
+        // Keep the comment's distance to the finding it hides, in the finding's final numbering.
+        if let Some(f) = s
+            .fingerprints
+            .first()
+            .and_then(|fp| placed.get(fp.as_str()))
+        {
+            if f.location.path == s.path {
+                let shifted = f.location.line as i64 + s.line as i64 - s.finding_line as i64;
+                s.line = shifted.max(1) as u32;
+            }
+        }
         if s.fingerprints.is_empty() {
             *other.entry(s.tool.to_string()).or_insert(0) += 1;
         } else {

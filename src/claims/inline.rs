@@ -38,6 +38,10 @@ pub struct Suppression {
     pub line: u32,
     /// Fingerprints of the findings on the lines the comment covers.
     pub fingerprints: Vec<String>,
+    /// The line of the first of those findings, in the same numbering as `line`: sources that
+    /// scan part of a file (history scans read only what changed) renumber findings afterwards,
+    /// and the comment keeps its distance to them.
+    pub finding_line: u32,
 }
 
 impl Suppression {
@@ -110,10 +114,9 @@ pub fn scan(path: &str, bytes: &[u8], findings: &[Finding]) -> FileSuppressions 
             "trivy" if comment_only => lines.next_block(line_no),
             _ => (line_no, line_no),
         };
-        let covered: Vec<String> = findings
+        let covered: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.location.path == path && (from..=to).contains(&f.location.line))
-            .map(|f| f.fingerprint.clone())
             .collect();
         if covered.is_empty() {
             match out.other.iter_mut().find(|(t, _)| *t == tool) {
@@ -126,7 +129,8 @@ pub fn scan(path: &str, bytes: &[u8], findings: &[Finding]) -> FileSuppressions 
                 marker: token,
                 path: path.to_string(),
                 line: line_no,
-                fingerprints: covered,
+                finding_line: covered[0].location.line,
+                fingerprints: covered.iter().map(|f| f.fingerprint.clone()).collect(),
             });
         }
     }

@@ -82,18 +82,46 @@ fn sightings(f: &Finding) -> impl Iterator<Item = Sighting> + '_ {
         })
 }
 
-/// The identity a finding names, if it is one. Generic assignment rules name the setting that
-/// holds the value (`SMTP_PASSWORD`), not who the credential belongs to: their findings count
-/// as credentials with no nameable identity.
+/// The identity a finding names, if it is one. Generic assignment rules (and some others) name
+/// the setting that holds the value (`SMTP_PASSWORD`, `token`), not who the credential belongs
+/// to: such findings count as credentials with no nameable identity.
 pub fn identity_of(f: &Finding) -> Option<&str> {
     let id = f
         .identity
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())?;
-    let setting_name = f.kind == Kind::Secret
-        && (f.rule_id.starts_with("generic-") || f.confidence == crate::findings::Confidence::Low);
-    (!setting_name).then_some(id)
+    if f.kind != Kind::Secret {
+        return Some(id);
+    }
+    let generic =
+        f.rule_id.starts_with("generic-") || f.confidence == crate::findings::Confidence::Low;
+    (!generic && !is_setting_name(id)).then_some(id)
+}
+
+/// `DB_PASSWORD`, `api_token`, `secret`: the name of a setting, not of an identity.
+pub fn is_setting_name(id: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "accesskey",
+        "access_key",
+        "privatekey",
+        "private_key",
+        "credential",
+        "auth",
+    ];
+    let lower = id.to_ascii_lowercase();
+    lower
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Group findings by the identity they name (case-insensitively; the first spelling wins).
@@ -237,6 +265,27 @@ mod tests {
             column: 1,
             end_line: line,
             end_column: 2,
+        }
+    }
+
+    #[test]
+    fn setting_names_are_not_identities() {
+        for name in [
+            "SMTP_PASSWORD",
+            "token",
+            "db.password",
+            "apiKey",
+            "client-secret",
+        ] {
+            assert!(is_setting_name(name), "{name}");
+        }
+        for id in [
+            "billing_svc@db.prod.internal",
+            "AKIAQYLPMN5HFIQR7XYZ",
+            "root",
+            "ci/deployer",
+        ] {
+            assert!(!is_setting_name(id), "{id}");
         }
     }
 

@@ -275,6 +275,7 @@ fn inline_suppressions_of_real_secrets_are_reported() {
         marker: "gitleaks:allow".into(),
         path: "s.sh".into(),
         line: 4,
+        finding_line: 4,
         fingerprints: vec![strong.fingerprint.clone()],
     };
     let mut ledger = parse("l.yaml", "version: 1\n").unwrap();
