@@ -58,15 +58,22 @@ fn root_of(paths: &[PathBuf]) -> PathBuf {
 
 /// `file` relative to `root` when it lies inside it (as finding paths are), else as given.
 fn relative_to(root: &Path, file: &str) -> String {
-    let canon = |p: &Path| std::fs::canonicalize(p).ok();
-    if let (Some(r), Some(f)) = (canon(root), canon(Path::new(file))) {
-        if r.is_dir() {
-            if let Ok(rel) = f.strip_prefix(&r) {
-                return crate::source::fs::normalise(rel);
-            }
-        }
-    }
-    file.to_string()
+    inside(root, file).unwrap_or_else(|| file.to_string())
+}
+
+/// `file`'s path relative to the directory `root`, when it lies inside it.
+fn inside(root: &Path, file: &str) -> Option<String> {
+    let r = std::fs::canonicalize(root).ok().filter(|r| r.is_dir())?;
+    let f = std::fs::canonicalize(file).ok()?;
+    f.strip_prefix(&r).ok().map(crate::source::fs::normalise)
+}
+
+/// The scan options, leaving out ledgers inside the scanned tree: a ledger names identities and
+/// hashes on purpose, and a key id it lists must not merge into the finding of the key itself.
+fn without_ledgers(src: &crate::cli::SourceArgs, ledgers: &[String]) -> crate::cli::SourceArgs {
+    let mut src = src.clone();
+    src.exclude.extend(ledgers.iter().map(|l| format!("/{l}")));
+    src
 }
 
 /// Load every `--claims` source (or the default ledger), merged.
@@ -130,19 +137,16 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
         suppressions: Mutex::new(Vec::new()),
         other: Mutex::new(BTreeMap::new()),
     };
-    let scanned = run_scan(&args.source, false, args.no_progress, Some(&observer))?;
-    // A ledger inside the scanned tree is the programme's record, not exposure.
-    let ledger_files: HashSet<&str> = ledger
+    let inside_root: Vec<String> = ledger
         .sources
         .iter()
         .filter(|s| s.format == SourceKind::Ledger)
-        .map(|s| s.file.as_str())
+        // Origins inside the root were made relative to it by load_claims.
+        .filter_map(|s| inside(&root, &root.join(&s.file).to_string_lossy()))
         .collect();
-    let findings: Vec<Finding> = scanned
-        .findings
-        .into_iter()
-        .filter(|f| !ledger_files.contains(f.location.path.as_str()))
-        .collect();
+    let source = without_ledgers(&args.source, &inside_root);
+    let scanned = run_scan(&source, false, args.no_progress, Some(&observer))?;
+    let findings = scanned.findings;
     let present: HashSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
     let mut suppressions = observer
         .suppressions
@@ -233,14 +237,20 @@ fn emit_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
 }
 
 pub fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
-    let scanned = run_scan(&args.source, false, args.no_progress, None)?;
     // A claims ledger at the root names identities on purpose: it is a record, not exposure.
-    let findings: Vec<Finding> = scanned
-        .findings
-        .into_iter()
-        .filter(|f| !DEFAULT_LEDGERS.contains(&f.location.path.as_str()))
-        .collect();
-    let inv = gap::inventory::build(&findings);
+    let root = root_of(&args.source.paths);
+    let ledgers: Vec<String> = if root.is_dir() {
+        DEFAULT_LEDGERS.iter().map(|s| s.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let scanned = run_scan(
+        &without_ledgers(&args.source, &ledgers),
+        false,
+        args.no_progress,
+        None,
+    )?;
+    let inv = gap::inventory::build(&scanned.findings);
     let text = match args.format {
         ListFormat::Json => crate::report::inventory::json(&inv, &scanned.scope),
         ListFormat::Text => crate::report::inventory::text(&inv, &scanned.scope),

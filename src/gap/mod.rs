@@ -529,10 +529,6 @@ pub fn reconcile(ledger: &Ledger, findings: &[Finding], ctx: &Context) -> GapRep
         }
         claims.push(r);
     }
-    for c in &ledger.controls {
-        claims.push(control_claim(c, findings, &inv, ledger, &claims, ctx));
-    }
-    let coverage = coverage(&inv, ledger);
     // Secrets the programme calls false positives, where ferret agrees, are not exposure.
     let agreed_false_positives: HashSet<&str> = ledger
         .secrets
@@ -544,6 +540,19 @@ pub fn reconcile(ledger: &Ledger, findings: &[Finding], ctx: &Context) -> GapRep
         })
         .flat_map(|(_, sel)| sel.iter().map(|&i| findings[i].fingerprint.as_str()))
         .collect();
+    for c in &ledger.controls {
+        let r = control_claim(
+            c,
+            findings,
+            &inv,
+            ledger,
+            &claims,
+            &agreed_false_positives,
+            ctx,
+        );
+        claims.push(r);
+    }
+    let coverage = coverage(&inv, ledger);
     let mut headline = metrics(
         findings,
         &inv,
@@ -1064,6 +1073,7 @@ fn control_claim(
     inv: &Inventory,
     ledger: &Ledger,
     so_far: &[ClaimResult],
+    not_secrets: &HashSet<&str>,
     ctx: &Context,
 ) -> ClaimResult {
     let mut tags: Vec<&'static str> = match c.test {
@@ -1190,9 +1200,11 @@ fn control_claim(
             }
         }
         ControlTest::MaxAgeDays(max) => {
+            // Lifetimes are about secrets: not key ids, not agreed false positives.
             let secrets: Vec<&Finding> = scoped
                 .into_iter()
-                .filter(|f| f.kind == Kind::Secret)
+                .filter(|f| f.kind == Kind::Secret && !is_identifier_only(f))
+                .filter(|f| !not_secrets.contains(f.fingerprint.as_str()))
                 .collect();
             if !ctx.history {
                 r.verdict = Verdict::Unverifiable;
