@@ -360,8 +360,34 @@ fn is_high_confidence_secret(f: &Finding) -> bool {
 }
 
 /// The day a piece of content entered the history at a place.
-fn intro_day(f: &Finding) -> Option<Day> {
-    f.provenance.as_ref().and_then(|p| Day::parse(&p.date))
+/// Where and when a piece of content was brought into the history.
+struct Introduction<'f> {
+    day: Day,
+    commit: &'f str,
+    path: &'f str,
+}
+
+/// Every place a history finding was introduced, with the commit that brought it there.
+fn introductions(f: &Finding) -> Vec<Introduction<'_>> {
+    let Some(p) = &f.provenance else {
+        return Vec::new();
+    };
+    Day::parse(&p.date)
+        .map(|day| Introduction {
+            day,
+            commit: &p.commit,
+            path: &f.location.path,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The first introduction after `d`, if any.
+fn introduced_after(f: &Finding, d: Day) -> Option<Introduction<'_>> {
+    introductions(f)
+        .into_iter()
+        .filter(|i| i.day > d)
+        .min_by_key(|i| i.day)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -782,10 +808,9 @@ fn secret_claim(
                     })
                     .collect();
             } else if let Some(d) = c.date {
-                let again: Vec<&Finding> = history_only
+                let again: Vec<(&Finding, Introduction<'_>)> = history_only
                     .iter()
-                    .copied()
-                    .filter(|f| intro_day(f).is_some_and(|x| x > d))
+                    .filter_map(|f| introduced_after(f, d).map(|i| (*f, i)))
                     .collect();
                 if again.is_empty() {
                     r.outcome = format!(
@@ -795,23 +820,25 @@ fn secret_claim(
                 } else {
                     r.verdict = Verdict::Contradicted;
                     r.rule = Some(rules::ROTATED_RECOMMITTED);
-                    let f = again[0];
-                    let p = f.provenance.as_ref().expect("history finding");
+                    let i = &again[0].1;
                     r.outcome = format!(
-                        "Committed again on {} (commit {}, {}:{}), after the claimed {word} date {d}: something still depended on the old value.",
-                        p.date.get(..10).unwrap_or(&p.date),
-                        short_commit(&p.commit),
-                        f.location.path,
-                        f.location.line
+                        "Committed again on {} (commit {}, {}), after the claimed {word} date {d}: something still depended on the old value.",
+                        i.day,
+                        short_commit(i.commit),
+                        i.path
                     );
                     r.evidence = matched
                         .iter()
                         .map(|f| {
                             let e = Evidence::of(f);
-                            if intro_day(f).is_some_and(|x| x > d) {
-                                e.with_note(format!("committed after {d}"))
-                            } else {
-                                e
+                            match introduced_after(f, d) {
+                                Some(i) => e.with_note(format!(
+                                    "committed to {} on {} ({}), after {d}",
+                                    i.path,
+                                    i.day,
+                                    short_commit(i.commit)
+                                )),
+                                None => e,
                             }
                         })
                         .collect();

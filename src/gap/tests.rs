@@ -158,7 +158,7 @@ fn rotated_but_committed_again_after_the_date_is_contradicted() {
     assert!(c.outcome.contains("2026-05-20"), "{}", c.outcome);
     assert_eq!(
         c.evidence[0].note.as_deref(),
-        Some("committed after 2026-05-02")
+        Some("committed to new.env on 2026-05-20 (c0ffee0000), after 2026-05-02")
     );
     // The same day as the rotation is given the benefit of the doubt.
     let same_day = hist(
