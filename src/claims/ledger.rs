@@ -211,12 +211,16 @@ impl<'a> Reader<'a> {
             self.error(node, field, "expected a mapping of fields");
             return None;
         };
-        let mut out = Vec::with_capacity(entries.len());
+        let mut out: Vec<(&'n str, &'n Node, &'n Node)> = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             let Some(key) = k.as_str() else {
                 self.error(k, field, "field names must be strings");
                 continue;
             };
+            if out.iter().any(|(seen, _, _)| *seen == key) {
+                self.error(k, &join(field, key), "given twice");
+                continue;
+            }
             if !allowed.contains(&key) {
                 let path = join(field, key);
                 let hint = match closest(key, allowed) {

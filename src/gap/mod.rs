@@ -1499,7 +1499,7 @@ fn metrics(
             identities: Vec::new(),
             locations: Vec::new(),
         };
-        let needs_history = "needs git history: run with --history";
+        let needs_history = "needs git history (run with --history)";
         let pick = |head: bool, m: &mut Metric| {
             for (fp, (h, _, locs)) in &secrets {
                 if *h == head {
@@ -1600,7 +1600,7 @@ fn metrics(
                         .map(|n| n.identity.clone())
                         .collect();
                 }
-                None => m.unmeasured = Some("no identity found in the code"),
+                None => m.unmeasured = Some("found no identity in the code"),
             },
         }
         out.push(m);
@@ -1641,7 +1641,7 @@ fn reported_claim(figure: Figure, reported: f64, origin: &Origin, m: &Metric) ->
     let Some(measured) = m.measured else {
         r.verdict = Verdict::Unverifiable;
         r.outcome = format!(
-            "Cannot be measured here: it {}.",
+            "Cannot be measured by this scan: it {}.",
             m.unmeasured.unwrap_or("no data")
         );
         return r;
