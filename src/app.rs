@@ -3,9 +3,10 @@
 
 mod gap;
 
+use crate::checks::{self, GrantScanner};
 use crate::cli::{
-    ClaimsCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs,
-    SourceArgs,
+    ChecksCommand, ClaimsCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand,
+    ScanArgs, SourceArgs,
 };
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
 use crate::detect::{check_examples, Engine, EngineOptions};
@@ -35,6 +36,8 @@ pub fn run(cli: Cli) -> i32 {
             rules_list(format, &rule_files)
         }
         Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
+        Command::Checks(ChecksCommand::List { format }) => checks_list(format),
+        Command::Checks(ChecksCommand::Docs { out }) => checks_docs(&out),
     };
     match result {
         Ok(code) => code,
@@ -45,15 +48,39 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// The secret engine (and, as they are added, other detectors) over one file's content.
+/// The secret engine and the grant checks over one file's content, so one walk reports both.
 pub struct Detectors {
     pub engine: Engine,
+    pub grants: GrantScanner,
 }
 
 impl ContentScanner for Detectors {
-    fn scan_content(&self, path: &str, bytes: &[u8], _stats: &ScanStats) -> Vec<Finding> {
-        self.engine.scan(path, bytes)
+    fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, bytes);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
     }
+}
+
+/// Report descriptions of the grant checks (SARIF rule descriptors, `checks list`).
+pub fn check_infos() -> Vec<RuleInfo> {
+    checks::registry()
+        .iter()
+        .map(|c| {
+            let i = c.info();
+            RuleInfo {
+                id: i.id.to_string(),
+                kind: crate::findings::Kind::Grant,
+                name: i.name.to_string(),
+                description: checks::summary(i),
+                severity: i.severity,
+                confidence: i.confidence,
+                tags: i.tags.iter().map(|t| t.to_string()).collect(),
+                references: Vec::new(),
+                help_markdown: checks::doc_markdown(i),
+            }
+        })
+        .collect()
 }
 
 /// Built-in rules, plus the config's and the command line's rule files, minus disabled ids.
@@ -170,10 +197,25 @@ pub fn run_scan(
         .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(src.config.as_deref(), &root)?;
     let (rules, unknown) = load_rules(&config, &src.rule_files, &src.disable)?;
-    for id in unknown {
-        eprintln!("ferret: warning: --disable/rules.disable names no rule: {id}");
+    // `--disable` takes rule and check ids alike.
+    for id in unknown.iter().filter(|id| checks::find_check(id).is_none()) {
+        eprintln!("ferret: warning: --disable/rules.disable names no rule or check: {id}");
     }
-    let infos = rule_infos(&rules);
+    for id in &config.checks.disable {
+        if checks::find_check(id).is_none() {
+            eprintln!("ferret: warning: checks.disable names no check: {id}");
+        }
+    }
+    for id in config.checks.severity.keys() {
+        if checks::find_check(id).is_none() {
+            eprintln!("ferret: warning: checks.severity names no check: {id}");
+        }
+    }
+    let mut infos = rule_infos(&rules);
+    infos.extend(check_infos());
+    let mut disabled_checks = config.checks.disable.clone();
+    disabled_checks.extend(src.disable.iter().cloned());
+    let grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
     let engine = Engine::new(
         rules,
         EngineOptions {
@@ -181,7 +223,7 @@ pub fn run_scan(
             allow_secrets: config.allow_secret_regexes(),
         },
     );
-    let detectors = Detectors { engine };
+    let detectors = Detectors { engine, grants };
     let observed;
     let scanner: &dyn ContentScanner = match observer {
         Some(observer) => {
@@ -430,4 +472,64 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<i32> {
         println!("{problems} problem(s) in {n} rules");
         Ok(EXIT_FINDINGS)
     }
+}
+
+fn checks_list(format: ListFormat) -> anyhow::Result<i32> {
+    let all = checks::registry();
+    let text = match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .map(|c| {
+                    let i = c.info();
+                    serde_json::json!({
+                        "id": i.id,
+                        "kind": "grant",
+                        "name": i.name,
+                        "platform": i.platform,
+                        "severity": i.severity,
+                        "confidence": i.confidence,
+                        "tags": i.tags,
+                        "description": checks::summary(i),
+                        "doc": checks::doc_markdown(i),
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list)?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => {
+            let mut s = String::new();
+            for c in &all {
+                let i = c.info();
+                s.push_str(&format!(
+                    "{:<36} {:<15} {:<8} {:<6} {}\n",
+                    i.id,
+                    i.platform.as_str(),
+                    i.severity.as_str(),
+                    i.confidence.as_str(),
+                    i.name
+                ));
+            }
+            s.push_str(&format!("{} checks\n", all.len()));
+            s
+        }
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .or_else(ignore_broken_pipe)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Write `README.md` and one page per check into `out`.
+fn checks_docs(out: &Path) -> anyhow::Result<i32> {
+    let all = checks::registry();
+    let infos: Vec<_> = all.iter().map(|c| c.info()).collect();
+    write_file(&out.join("README.md"), &checks::doc_index(&infos))?;
+    for i in &infos {
+        write_file(&out.join(format!("{}.md", i.id)), &checks::doc_page(i))?;
+    }
+    println!("{} check pages written to {}", infos.len(), out.display());
+    Ok(EXIT_CLEAN)
 }

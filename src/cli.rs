@@ -20,7 +20,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan files and directories (default: the current directory) for secrets.
+    /// Scan files and directories (default: the current directory) for secrets and
+    /// over-broad grants.
     Scan(ScanArgs),
     /// Hold the security programme's claims against the evidence in the code: every claim gets
     /// a verdict, reported figures are set beside measured ones, unclaimed exposure is listed.
@@ -33,6 +34,9 @@ pub enum Command {
     /// List or check the secret rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// List the grant checks or write their documentation.
+    #[command(subcommand)]
+    Checks(ChecksCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -254,6 +258,20 @@ pub enum RulesCommand {
         /// Rule files to check in addition to the built-in rules.
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// List the grant checks.
+    List {
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Write one Markdown page per check, and an index, into a directory.
+    Docs {
+        #[arg(long, value_name = "DIR", default_value = "docs/checks")]
+        out: PathBuf,
     },
 }
 

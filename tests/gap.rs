@@ -130,11 +130,12 @@ fn demo_ledger_gets_every_verdict() {
     let expect = [
         ("reported.open_secrets", "contradicted"),
         ("reported.secrets_in_history", "unverifiable"),
-        ("reported.overprivileged_identities", "holds"),
+        ("reported.overprivileged_identities", "contradicted"),
         ("reported.offboarded_active_identities", "contradicted"),
         ("reported.inventory_coverage_percent", "contradicted"),
         ("inventory[0]", "holds"),
         ("inventory[1]", "contradicted"),
+        ("inventory[3]", "contradicted"),
         ("inventory[4]", "holds"),
         ("secrets[0]", "holds"),
         ("secrets[1]", "unverifiable"),
@@ -145,6 +146,7 @@ fn demo_ledger_gets_every_verdict() {
         ("secrets[6]", "stale"),
         ("controls.no-credentials-in-config", "contradicted"),
         ("controls.no-private-keys", "holds"),
+        ("controls.no-admin-ci", "contradicted"),
         ("controls.secret-lifetime", "unverifiable"),
         ("controls.inventory-complete", "contradicted"),
         ("controls.offboarding-complete", "contradicted"),
@@ -214,7 +216,7 @@ fn no_raw_secret_in_any_gap_output() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["secret"] != f["identity"])
+        .filter(|f| f["kind"] == "secret" && f["secret"] != f["identity"])
         .map(|f| f["secret"].as_str().unwrap().to_string())
         .collect();
     assert!(secrets.len() >= 6, "{secrets:?}");

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 "$ferret" gap fixtures/gap-demo/repo --format sarif --output "$work/gap.sarif" --exit-zero --no-progress
 # Raw values of the demo's secrets (not identifiers such as AWS key ids), for the leak check.
 "$ferret" scan fixtures/gap-demo/repo --format json --show-secrets --exit-zero --no-progress |
-  python3 -c 'import json,sys; [print(f["secret"]) for f in json.load(sys.stdin)["findings"] if f["secret"] != f.get("identity")]' \
+  python3 -c 'import json,sys; [print(f["secret"]) for f in json.load(sys.stdin)["findings"] if f["kind"] == "secret" and f["secret"] != f.get("identity")]' \
   >"$work/secrets.txt"
 python3 ../shared/tools/sarif-check "$work/gap.sarif" --secrets "$work/secrets.txt"
 echo "gap SARIF: ok"

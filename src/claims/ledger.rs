@@ -2,12 +2,12 @@
 //! column and the field concerned, and unknown fields are errors (a misspelt `stauts:` must not
 //! silently turn a claim into nothing).
 
-use super::yaml;
 use super::{
     Control, ControlTest, Day, IdentityStatus, InventoryEntry, Ledger, LedgerSource, Origin,
     ReportedFigure, Scope, SecretClaim, Selector, SourceKind, Status, LEDGER_VERSION,
 };
 use crate::findings::{Kind, Severity};
+use crate::models::yaml::{self, Limits};
 use crate::models::{LineIndex, Node, Value};
 use std::fmt;
 
@@ -142,23 +142,42 @@ pub fn parse(file: &str, text: &str) -> Result<Ledger, LedgerErrors> {
         index,
         errors: Vec::new(),
     };
-    let root = match yaml::parse(text) {
-        Ok(Some(n)) => n,
-        Ok(None) => {
-            r.error_at(
-                0,
-                "",
-                "the ledger is empty (it needs at least `version: 1`)",
-            );
+    // A ledger is a small, shallow document: tighter budgets than for pipeline files.
+    let limits = Limits {
+        max_depth: 64,
+        ..Limits::default()
+    };
+    let root = match yaml::load_with(text.as_bytes(), limits) {
+        Err(e) => {
+            r.errors.push(LedgerError {
+                file: file.to_string(),
+                line: e.line,
+                column: e.column,
+                field: String::new(),
+                message: format!("not valid YAML or JSON: {}", e.message),
+            });
             return Err(LedgerErrors(r.errors));
         }
-        Err(e) => {
-            r.error_at(
-                e.offset,
-                "",
-                &format!("not valid YAML or JSON: {}", e.message),
-            );
-            return Err(LedgerErrors(r.errors));
+        Ok(mut docs) => {
+            if let Some(second) = docs.get(1) {
+                r.error(
+                    second,
+                    "",
+                    "more than one YAML document; a ledger is one document",
+                );
+                return Err(LedgerErrors(r.errors));
+            }
+            match docs.pop() {
+                Some(n) if !matches!(n.value, Value::Null) => n,
+                _ => {
+                    r.error_at(
+                        0,
+                        "",
+                        "the ledger is empty (it needs at least `version: 1`)",
+                    );
+                    return Err(LedgerErrors(r.errors));
+                }
+            }
         }
     };
     let ledger = r.ledger(&root);
@@ -904,6 +923,16 @@ controls:
         assert!(e[0].contains("version: missing"));
         let e = errors("version: 1\ninventory:\n  - identity: a\n  - identity: A\n");
         assert!(e[0].contains("already listed at line 3"), "{e:?}");
+        let e =
+            errors("version: 1\nsecrets:\n  - path: a\n    status: open\n    status: rotated\n");
+        assert!(
+            e[0].starts_with("l.yaml:5:5: secrets[0].status: given twice"),
+            "{e:?}"
+        );
+        let e = errors("version: 1\n---\nversion: 1\n");
+        assert!(e[0].contains("more than one YAML document"), "{e:?}");
+        let deep = format!("version: 1\nx: {}{}\n", "[".repeat(500), "]".repeat(500));
+        assert!(errors(&deep)[0].contains("not valid YAML or JSON"));
     }
 }
 
@@ -955,7 +984,7 @@ mod schema {
             valid,
             "loader on {name}: {loaded:?}\n{text}"
         );
-        let doc = yaml::parse(text).expect("YAML").expect("document");
+        let doc = yaml::load(text.as_bytes()).expect("YAML").remove(0);
         let json = to_json(&doc);
         let errors: Vec<String> = v.iter_errors(&json).map(|e| e.to_string()).collect();
         assert_eq!(
@@ -1050,7 +1079,7 @@ mod schema {
             ("version: 1\ncontrols:\n  - id: c\n    claim: x\n    paths: [\"a/{b\"]\n    expect: none\n", "invalid glob"),
             ("version: 1\nsecrets:\n  - path: a\n    line: 9\n    end_line: 3\n    status: open\n", "must not be before line"),
         ] {
-            let doc = yaml::parse(text).unwrap().unwrap();
+            let doc = yaml::load(text.as_bytes()).unwrap().remove(0);
             assert!(v.is_valid(&to_json(&doc)), "{text}");
             let e = parse("l.yaml", text).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");

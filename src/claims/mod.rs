@@ -9,7 +9,6 @@ pub mod import;
 pub mod inline;
 pub mod ledger;
 pub mod write;
-mod yaml;
 
 pub use date::Day;
 
