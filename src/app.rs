@@ -13,7 +13,7 @@ use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats, Summary};
+use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats, Summary};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -57,6 +57,22 @@ pub struct Detectors {
 impl ContentScanner for Detectors {
     fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
         let mut found = self.engine.scan(path, bytes);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
+    }
+
+    /// Secret matches are local: only the changed lines (with the context the git source adds)
+    /// need the engine. Grant checks parse the whole document.
+    fn scan_changed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        changed: std::ops::Range<usize>,
+        lines_before: u32,
+        stats: &ScanStats,
+    ) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, &bytes[changed]);
+        crate::source::shift_lines(&mut found, lines_before);
         found.extend(self.grants.scan(path, bytes, stats));
         found
     }
@@ -237,20 +253,49 @@ pub fn run_scan(
     };
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(src.exclude.iter().cloned());
-    let opts = fsrc::WalkOptions {
-        roots: src.paths.clone(),
-        exclude,
-        max_file_size: src
-            .max_file_size
-            .or(config.scan.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        threads: src.threads,
-        respect_ignore_files: !src.no_ignore,
-    };
+    let max_file_size = src
+        .max_file_size
+        .or(config.scan.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
     let progress = Progress::new(no_progress);
     let tick = || progress.tick();
-    let findings = fsrc::scan_tree(&opts, scanner, &stats, &tick)?;
+    let (findings, scope) = if src.is_git_scan() {
+        if src.paths.len() > 1 {
+            anyhow::bail!("--history, --staged and --range scan one repository: give one PATH");
+        }
+        let mode = if src.staged {
+            gitsrc::GitMode::Staged
+        } else if let Some(range) = &src.range {
+            gitsrc::GitMode::Range(range.clone())
+        } else {
+            gitsrc::GitMode::History {
+                branch: src.branch.clone(),
+                since: src.since,
+            }
+        };
+        let opts = gitsrc::GitOptions {
+            path: root.clone(),
+            mode,
+            max_blob_size: src.max_blob_size.unwrap_or(max_file_size),
+            threads: src.threads,
+            exclude,
+        };
+        let scan = gitsrc::scan(&opts, scanner, &stats, &tick)?;
+        (scan.findings, scan.scope)
+    } else {
+        let opts = fsrc::WalkOptions {
+            roots: src.paths.clone(),
+            exclude,
+            max_file_size,
+            threads: src.threads,
+            respect_ignore_files: !src.no_ignore,
+        };
+        (
+            fsrc::scan_tree(&opts, scanner, &stats, &tick)?,
+            "working tree".to_string(),
+        )
+    };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
     let (findings, hidden) = split_test_findings(findings, src.include_tests);
@@ -260,7 +305,7 @@ pub fn run_scan(
         findings,
         summary,
         rules: infos,
-        scope: "working tree".to_string(),
+        scope,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
 }
@@ -501,10 +546,12 @@ fn checks_list(format: ListFormat) -> anyhow::Result<i32> {
         }
         ListFormat::Text => {
             let mut s = String::new();
+            // The id column fits the longest id, so the columns stay aligned.
+            let width = all.iter().map(|c| c.info().id.len()).max().unwrap_or(0);
             for c in &all {
                 let i = c.info();
                 s.push_str(&format!(
-                    "{:<36} {:<15} {:<8} {:<6} {}\n",
+                    "{:<width$} {:<15} {:<8} {:<6} {}\n",
                     i.id,
                     i.platform.as_str(),
                     i.severity.as_str(),

@@ -22,12 +22,13 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory) for secrets and
     /// over-broad grants.
-    Scan(ScanArgs),
+    // Boxed: the scan options dwarf the other subcommands.
+    Scan(Box<ScanArgs>),
     /// Hold the security programme's claims against the evidence in the code: every claim gets
     /// a verdict, reported figures are set beside measured ones, unclaimed exposure is listed.
     Gap(Box<GapArgs>),
     /// List the non-human identities the code reveals, with where each appears.
-    Inventory(InventoryArgs),
+    Inventory(Box<InventoryArgs>),
     /// Import or check claims ledgers.
     #[command(subcommand)]
     Claims(ClaimsCommand),
@@ -124,6 +125,39 @@ pub struct SourceArgs {
     /// Report secrets found in test, fixture and example paths (hidden by default and counted).
     #[arg(long)]
     pub include_tests: bool,
+    /// Scan the git history of the repository at PATH: every distinct blob reachable from any
+    /// ref (branches, tags, remotes, stash) or HEAD, with provenance for each secret.
+    #[arg(long, help_heading = "Git")]
+    pub history: bool,
+    /// Scan what the next commit would contain: the index content of added and modified files.
+    #[arg(long, help_heading = "Git", conflicts_with_all = ["history", "range"])]
+    pub staged: bool,
+    /// Scan the commits of BASE..HEAD (a pull request or push) and report only secrets that
+    /// BASE did not already contain, each with the commit that added it.
+    #[arg(
+        long,
+        value_name = "BASE..HEAD",
+        help_heading = "Git",
+        conflicts_with = "history"
+    )]
+    pub range: Option<String>,
+    /// With --history: walk only the commits reachable from REF.
+    #[arg(long, value_name = "REF", help_heading = "Git", requires = "history")]
+    pub branch: Option<String>,
+    /// With --history: only blobs introduced by commits from DATE (YYYY-MM-DD, UTC) on.
+    #[arg(long, value_name = "DATE", help_heading = "Git", requires = "history",
+          value_parser = crate::source::git::date::parse_ymd)]
+    pub since: Option<i64>,
+    /// Skip git blobs larger than this (e.g. 10M). Default: the --max-file-size limit.
+    #[arg(long, value_name = "SIZE", help_heading = "Git", value_parser = parse_size)]
+    pub max_blob_size: Option<u64>,
+}
+
+impl SourceArgs {
+    /// Whether the scan reads git objects rather than the working tree.
+    pub fn is_git_scan(&self) -> bool {
+        self.history || self.staged || self.range.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -479,9 +479,19 @@ fn imported_claims_are_held_against_the_demo() {
         ("holds".to_string(), true)
     );
     assert_eq!(verdict(&r, "github-alerts:alert #3"), "holds");
-    // SARIF: a checkov result on a file that exists, where ferret's secret rules see nothing.
+    // SARIF: checkov's suppressed result spans the whole resource (lines 14-25), which holds
+    // ferret's admin-wildcard grant on line 21; a result on a file that is gone is stale.
     let r = gap("sarif:fixtures/claims/checkov.sarif");
+    assert_eq!(verdict(&r, "sarif:result 1"), "holds");
+    assert_eq!(verdict(&r, "sarif:result 2"), "holds");
     assert_eq!(verdict(&r, "sarif:result 3"), "stale");
+    let accepted = r["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sarif:result 1")
+        .unwrap();
+    assert_eq!(accepted["evidence"][0]["rule_id"], "aws-iam-admin-wildcard");
     assert!(r["sources"][0]["format"] == "sarif");
 }
 
@@ -569,7 +579,6 @@ fn the_demo_script_is_not_itself_a_finding() {
     assert_eq!(json(&o)["findings"].as_array().unwrap().len(), 0);
 }
 
-#[allow(dead_code)]
 fn has_git() -> bool {
     Command::new("git")
         .arg("--version")
@@ -577,12 +586,72 @@ fn has_git() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[allow(dead_code)]
-fn build_demo(dest: &Path) {
+/// The history behind the demo: make-demo.sh builds it as a git repository, and `gap --history`
+/// judges what the working tree alone cannot (rotations, removals, lifetimes).
+#[test]
+fn history_tells_what_the_working_tree_cannot() {
+    if !has_git() {
+        eprintln!("skipped: no git command to build the demo repository");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("acme-billing");
     let o = Command::new("sh")
         .arg(root().join("fixtures/gap-demo/make-demo.sh"))
-        .arg(dest)
+        .arg(&repo)
         .output()
         .expect("run make-demo.sh");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["gap", "--history", "-f", "json", repo.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    assert_eq!(r["history"], true);
+    // Rotated before the date and never committed again: holds, with the offline caveat.
+    assert_eq!(verdict(&r, "secrets[1]"), "holds");
+    // The Stripe key was revoked on 2026-01-12 and committed again on 2026-02-10 elsewhere.
+    assert_eq!(verdict(&r, "secrets[3]"), "contradicted");
+    let claim = |id: &str| {
+        r["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(claim("secrets[3]")["rule"], "gap/rotated-recommitted");
+    assert!(claim("secrets[3]")["outcome"]
+        .as_str()
+        .unwrap()
+        .contains("2026-02-10"));
+    // The deploy key was deleted and nothing says it was rotated.
+    assert_eq!(claim("secrets[4]")["rule"], "gap/removal-not-rotation");
+    assert_eq!(verdict(&r, "controls.no-private-keys"), "contradicted");
+    assert_eq!(verdict(&r, "controls.secret-lifetime"), "contradicted");
+    assert_eq!(verdict(&r, "reported.secrets_in_history"), "contradicted");
+    // The old AWS key's identity is only in history, before its offboarding date.
+    assert_eq!(verdict(&r, "inventory[4]"), "holds");
+    let history = r["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["figure"] == "secrets_in_history")
+        .unwrap();
+    assert_eq!(history["measured"].as_f64(), Some(3.0));
+    let max = r["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["figure"] == "max_secret_age_days")
+        .unwrap();
+    // The GitHub token has been there since the first commit (2025-09-01).
+    assert!(max["measured"].as_f64().unwrap() >= 300.0, "{max}");
+    // The ledger in the repository is the programme's record: its key ids are not exposure.
+    let text = serde_json::to_string(&r["unclaimed"]).unwrap();
+    assert!(!text.contains("ferret.claims.yaml"));
 }

@@ -64,6 +64,7 @@ fn sample() -> (Vec<Finding>, Summary) {
         last_seen: "2026-01-02T03:04:05Z".into(),
         commits: 1,
         lifetime_days: 30,
+        ..Provenance::default()
     });
     let low = finding(
         "generic-low",

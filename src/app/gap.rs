@@ -195,7 +195,8 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
             .map(|c| (c.info().id.to_string(), crate::findings::Kind::Grant)),
     );
     let ctx = Context {
-        history: findings.iter().any(|f| f.provenance.is_some()),
+        // Only a full history scan sees what was removed; --staged and --range see a slice.
+        history: args.source.history,
         scope: scanned.scope.clone(),
         known_rules,
         seen_paths: watch.seen_paths(),

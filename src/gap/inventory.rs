@@ -74,11 +74,15 @@ fn sightings(f: &Finding) -> impl Iterator<Item = Sighting> + '_ {
             severity: f.severity,
             at_head: at_head(f),
             fingerprint: f.fingerprint.clone(),
-            introduced: f
-                .provenance
-                .as_ref()
-                .map(|p| p.date.clone())
-                .filter(|d| !d.is_empty()),
+            // The commit that brought the content to this very path, when history says.
+            introduced: f.provenance.as_ref().and_then(|p| {
+                p.introduced
+                    .iter()
+                    .find(|i| i.path == l.path)
+                    .map(|i| i.date.clone())
+                    .or_else(|| (l.path == f.location.path).then(|| p.date.clone()))
+                    .filter(|d| !d.is_empty())
+            }),
         })
 }
 

@@ -372,13 +372,25 @@ fn introductions(f: &Finding) -> Vec<Introduction<'_>> {
     let Some(p) = &f.provenance else {
         return Vec::new();
     };
-    Day::parse(&p.date)
-        .map(|day| Introduction {
-            day,
-            commit: &p.commit,
-            path: &f.location.path,
+    if p.introduced.is_empty() {
+        return Day::parse(&p.date)
+            .map(|day| Introduction {
+                day,
+                commit: &p.commit,
+                path: &f.location.path,
+            })
+            .into_iter()
+            .collect();
+    }
+    p.introduced
+        .iter()
+        .filter_map(|i| {
+            Day::parse(&i.date).map(|day| Introduction {
+                day,
+                commit: &i.commit,
+                path: &i.path,
+            })
         })
-        .into_iter()
         .collect()
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::claims::ledger::parse;
-use crate::findings::{sha1_hex, sha256_hex, FindingBuilder, Location, Provenance};
+use crate::findings::{sha1_hex, sha256_hex, FindingBuilder, Introduction, Location, Provenance};
 
 fn loc(path: &str, line: u32) -> Location {
     Location {
@@ -41,6 +41,7 @@ fn hist(mut f: Finding, in_head: bool, date: &str, lifetime: u32) -> Finding {
         last_seen: format!("{date}T12:00:00Z"),
         commits: 2,
         lifetime_days: lifetime,
+        ..Provenance::default()
     });
     f
 }
@@ -176,6 +177,50 @@ fn rotated_but_committed_again_after_the_date_is_contradicted() {
         true,
     );
     assert_eq!(claim(&r, "secrets[0]").verdict, Verdict::Holds);
+}
+
+#[test]
+fn a_recommit_at_another_path_after_the_date_is_contradicted() {
+    // First brought in (and claimed revoked) at one path, brought back later at another.
+    let mut f = hist(
+        secret(
+            "demo-token",
+            "scripts/old.py",
+            4,
+            "demo_back",
+            Confidence::High,
+        ),
+        false,
+        "2026-01-05",
+        60,
+    );
+    let intro = |path: &str, date: &str, commit: &str| Introduction {
+        path: path.into(),
+        commit: commit.into(),
+        author: "dev".into(),
+        date: format!("{date}T10:00:00Z"),
+        time: None,
+    };
+    f.provenance.as_mut().unwrap().introduced = vec![
+        intro("scripts/old.py", "2026-01-05", "aaaaaaaaaa11"),
+        intro("tools/old.py", "2026-02-10", "bbbbbbbbbb22"),
+    ];
+    let r = run(
+        &format!(
+            "secrets:\n  - fingerprint: {}\n    status: revoked\n    date: 2026-01-12\n",
+            fp(&f)
+        ),
+        std::slice::from_ref(&f),
+        true,
+    );
+    let c = claim(&r, "secrets[0]");
+    assert_eq!(c.verdict, Verdict::Contradicted);
+    assert!(
+        c.outcome
+            .contains("2026-02-10 (commit bbbbbbbbbb, tools/old.py)"),
+        "{}",
+        c.outcome
+    );
 }
 
 #[test]
