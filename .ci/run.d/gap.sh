@@ -14,3 +14,14 @@ trap 'rm -rf "$work"' EXIT
   >"$work/secrets.txt"
 python3 ../shared/tools/sarif-check "$work/gap.sarif" --secrets "$work/secrets.txt"
 echo "gap SARIF: ok"
+
+# The walkthrough's second command: the demo as a repository with history.
+fixtures/gap-demo/make-demo.sh "$work/acme-billing" >/dev/null
+rc=0
+"$ferret" gap --history "$work/acme-billing" --format sarif --output "$work/gap-history.sarif" --no-progress || rc=$?
+if [ "$rc" != 1 ]; then
+  echo "gap --history on the demo exited $rc, expected 1 (contradicted claims)" >&2
+  exit 1
+fi
+python3 ../shared/tools/sarif-check "$work/gap-history.sarif" --secrets "$work/secrets.txt"
+echo "gap --history on the demo: ok"
