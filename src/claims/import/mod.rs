@@ -13,8 +13,8 @@ use super::ledger::{self, LedgerErrors};
 use super::{Ledger, LedgerSource, SecretClaim, SourceKind};
 use std::path::Path;
 
-/// Files above this size are refused (exports of very large organisations stay well below).
-pub const MAX_IMPORT_BYTES: u64 = 256 << 20;
+/// Files above this size are refused: tens of thousands of alerts or results fit well below.
+pub const MAX_IMPORT_BYTES: u64 = 64 << 20;
 
 /// The formats `--claims` and `claims import` read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
