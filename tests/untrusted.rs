@@ -214,6 +214,74 @@ fn an_explicit_config_inside_the_repository_is_read_at_the_base_and_one_outside_
     assert!(found_secret(&v), "{v:#}");
 }
 
+/// `gap --range`: the claims ledger the range edits is read at the base, so a pull request can
+/// neither delete the control its secret contradicts nor claim its own secret.
+#[test]
+fn a_range_cannot_claim_its_own_findings_away() {
+    let control = "version: 1\ncontrols:\n  - id: no-tokens\n    claim: No test tokens in the repository\n    rules: [test-token]\n    expect: none\n";
+    let empty = "version: 1\n";
+    let claim = "version: 1\nsecrets:\n  - fingerprint: FP\n    status: open\n";
+    for (what, fail_on, base_ledger, edit) in [
+        ("delete the control", "contradicted", control, empty),
+        ("claim the secret", "unclaimed", empty, claim),
+    ] {
+        let r = Repo::new();
+        // The rule file lives outside the repository, so only the planted secret is found.
+        let rules = r.dir.path().join("rules.toml");
+        std::fs::write(&rules, RULES).unwrap();
+        let rules = rules.to_str().unwrap().to_string();
+        r.write("ferret.claims.yaml", base_ledger);
+        let base = r.commit("base");
+        r.write("deploy/app.env", &format!("TOKEN={SECRET}\n"));
+        let v = json(&r.ferret(&["--rules", &rules]));
+        let fp = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "deploy/app.env")
+            .expect("the secret")["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        r.write("ferret.claims.yaml", &edit.replace("FP", &fp));
+        r.commit("add a token, and the claims that quiet it");
+        let gap = |extra: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_ferret"))
+                .arg("gap")
+                .arg(r.path())
+                .args(["--fail-on", fail_on, "--no-progress", "--rules", &rules])
+                .args(extra)
+                .current_dir(r.path())
+                .env("HOME", r.home())
+                .env("NO_COLOR", "1")
+                .env_remove("FERRET_FINGERPRINT_SALT")
+                .output()
+                .expect("run ferret gap")
+        };
+        // Trusting the working tree, the edited ledger does quiet the gap report...
+        let trusted = gap(&[]);
+        assert_eq!(
+            trusted.status.code(),
+            Some(0),
+            "{what}: the silencer does not work, the test proves nothing: {}",
+            String::from_utf8_lossy(&trusted.stdout)
+        );
+        // ...but in a range scan the base's ledger holds.
+        let o = gap(&["--range", &format!("{base}..HEAD")]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{what}: {}\n{err}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(
+            err.contains("ferret.claims.yaml is changed by the scanned range"),
+            "{what}: {err}"
+        );
+    }
+}
+
 /// Every way a repository can ask git to run a program, each writing a marker file if run.
 fn plant_traps(r: &Repo, markers: &Path) {
     let mark = |name: &str| format!("touch {}", markers.join(name).display());
