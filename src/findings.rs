@@ -409,7 +409,9 @@ pub const STRETCH_ROUNDS: u32 = 1 << 10;
 /// commits is stretched once.
 const STRETCH_MEMO_MAX: usize = 1 << 16;
 
-fn estimated_bits(secret: &[u8]) -> f64 {
+/// Length × Shannon entropy per byte: a cheap, conservative estimate of how guessable a secret
+/// is (it underestimates random strings).
+pub fn estimated_bits(secret: &[u8]) -> f64 {
     if secret.is_empty() {
         return 0.0;
     }

@@ -137,6 +137,49 @@ fn no_format_shows_a_raw_secret() {
     }
 }
 
+/// The gap and inventory reports cite findings; they never show the secret either, also with
+/// a ledger that names secrets by fingerprint and by SHA-256.
+#[test]
+fn gap_and_inventory_reports_show_no_raw_secret() {
+    let dir = tree();
+    let (_, gh) = SECRETS[0];
+    std::fs::write(
+        dir.path().join("ferret.claims.yaml"),
+        format!(
+            "version: 1\nsecrets:\n  - secret_sha256: {}\n    status: rotated\n    date: 2026-01-01\ncontrols:\n  - id: none\n    claim: no secrets\n    rules: [github-pat-classic]\n    expect: none\n",
+            ferret::findings::sha256_hex(gh.as_bytes())
+        ),
+    )
+    .unwrap();
+    for format in ["text", "json", "markdown", "sarif"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
+            .arg("gap")
+            .arg(dir.path())
+            .args(["--format", format, "--color", "always", "--no-progress"])
+            .env_remove("FERRET_FINGERPRINT_SALT")
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_clean(&format!("gap {format} stdout"), &o.stdout);
+        assert_clean(&format!("gap {format} stderr"), &o.stderr);
+    }
+    for format in ["text", "json"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
+            .arg("inventory")
+            .arg(dir.path())
+            .args(["--format", format, "--no-progress"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_clean(&format!("inventory {format}"), &o.stdout);
+    }
+}
+
 #[test]
 fn every_secret_is_found_and_shown_only_when_asked() {
     let dir = tree();

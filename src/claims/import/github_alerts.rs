@@ -85,10 +85,10 @@ mod tests {
     #[test]
     fn resolutions_map_to_statuses() {
         let v: Value = serde_json::from_str(
-            r#"[{"number":3,"state":"resolved","resolution":"revoked","resolved_at":"2026-02-01T09:00:00Z","secret":"s1","first_location_detected":{"path":"/a/b.env","start_line":2}},
-                {"number":2,"state":"resolved","resolution":"used_in_tests","secret":"s2"},
-                {"number":1,"state":"resolved","resolution":"pattern_deleted","secret":"s3"},
-                {"number":0,"state":"open","secret":"s4","resolved_at":null}]"#,
+            r#"[{"number":3,"state":"resolved","resolution":"revoked","resolved_at":"2026-02-01T09:00:00Z","secret":"xoxb-2840391756-4839201756384-Zq8kP2mXw9LrT4vB7nC1dY6s","first_location_detected":{"path":"/a/b.env","start_line":2}},
+                {"number":2,"state":"resolved","resolution":"used_in_tests","secret":"ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e"},
+                {"number":1,"state":"resolved","resolution":"pattern_deleted","secret":"glpat-Zq8kP2mXw9LrT4vB7nC1"},
+                {"number":0,"state":"open","secret":"sk_live_4eC39HqLyjWDarjtT1zdp7dc","resolved_at":null}]"#,
         )
         .unwrap();
         let out = alerts("alerts.json", &v).unwrap();

@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn report_entries_become_open_claims() {
         let v: Value = serde_json::from_str(
-            r#"[{"RuleID":"aws-access-token","File":"src/a.py","StartLine":4,"Secret":"AKIAXXXX","Commit":"0123456789abcdef0123","Date":"2026-01-05T10:00:00Z"},
+            r#"[{"RuleID":"github-pat","File":"src/a.py","StartLine":4,"Secret":"ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e","Commit":"0123456789abcdef0123","Date":"2026-01-05T10:00:00Z"},
                {"RuleID":"generic-api-key","File":"b.env","StartLine":1,"Secret":"REDACTED"},
                {"RuleID":"x"}]"#,
         )
@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(a.status, Status::Open);
         assert_eq!(
             a.selector.secret_sha256.as_deref(),
-            Some(crate::findings::sha256_hex(b"AKIAXXXX").as_str())
+            Some(crate::findings::sha256_hex(b"ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e").as_str())
         );
         assert_eq!(a.selector.line, Some(4));
         assert!(a.note.as_deref().unwrap().contains("commit 0123456789ab"));

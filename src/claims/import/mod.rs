@@ -236,10 +236,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A raw secret from another tool's file, hashed unless the tool already redacted it.
+/// Secrets estimated under this many bits (length × Shannon entropy per byte) are not hashed
+/// into a ledger: passwords and short keys. Generated tokens and key ids are well above it.
+const MIN_HASHED_SECRET_BITS: f64 = 64.0;
+
+/// A raw secret from another tool's file, hashed unless the tool already redacted it, or it is
+/// weak: an unsalted SHA-256 of a password, written into a ledger that is committed, can be
+/// checked against a dictionary in a moment. Such claims match by path and line instead, as
+/// claims from redacted reports do.
 fn secret_hash(secret: Option<&str>) -> Option<String> {
     let s = secret?;
     if s.is_empty() || s.contains("REDACTED") || s.ends_with("...") {
+        return None;
+    }
+    if crate::findings::estimated_bits(s.as_bytes()) < MIN_HASHED_SECRET_BITS {
         return None;
     }
     Some(crate::findings::sha256_hex(s.as_bytes()))
@@ -325,6 +335,21 @@ mod tests {
     fn redacted_secrets_are_not_hashed() {
         assert!(secret_hash(Some("REDACTED")).is_none());
         assert!(secret_hash(Some("ghp_abc...")).is_none());
-        assert_eq!(secret_hash(Some("x")).unwrap().len(), 64);
+        assert_eq!(
+            secret_hash(Some("ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e"))
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+
+    /// An unsalted SHA-256 of a password in a committed ledger is a dictionary lookup away
+    /// from the password: weak secrets are matched by path and line instead.
+    #[test]
+    fn weak_secrets_are_not_hashed() {
+        for weak in ["x", "hunter2", "Summer2024!", "changeme123"] {
+            assert!(secret_hash(Some(weak)).is_none(), "{weak}");
+        }
+        assert!(secret_hash(Some("AKIAQ3EGRXZ5LPMN7T2B")).is_some());
     }
 }
