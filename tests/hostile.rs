@@ -1060,3 +1060,57 @@ fn a_repository_that_changes_while_its_history_is_scanned() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     churn.join().unwrap();
 }
+
+/// Claims files are input too (often committed in the scanned repository): hostile ones give a
+/// clear error naming the file, or are read, never a panic.
+#[test]
+fn hostile_claims_files() {
+    let t = Tree::new();
+    let dir = t.dir.path();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        // Found by fuzzing: a multi-byte character inside a date panicked.
+        (
+            "gitleaks:report.json",
+            br#"[{"RuleID":"x","File":"canary.env","StartLine":1,"Secret":"REDACTED","Date":"2025-11-18T10:00:0\u041d"}]"#.to_vec(),
+        ),
+        ("gitleaks:deep.json", deep.clone().into_bytes()),
+        ("ferret:deep.yaml", format!("version: 1\nsecrets: {deep}\n").into_bytes()),
+        ("ferret:binary.yaml", noise(4096, 11)),
+        ("gitleaksignore:.gitleaksignore", b"::::\n\xff\xfe:a:b:99999999999999999999\n".to_vec()),
+        ("detect-secrets:baseline.json", br#"{"results": {"a": [{"line_number": -1, "hashed_secret": 5}]}, "plugins_used": []}"#.to_vec()),
+        ("sarif:x.sarif", br#"{"version": "2.1.0", "runs": [{"results": [{"locations": [{"physicalLocation": {"region": {"startLine": 18446744073709551615}}}]}]}]}"#.to_vec()),
+    ];
+    for (spec, content) in cases {
+        let (tool, file) = spec.split_once(':').unwrap();
+        let path = dir.join(file);
+        fs::write(&path, &content).unwrap();
+        let r = run_bounded(
+            Command::new(env!("CARGO_BIN_EXE_ferret")).args([
+                "gap",
+                t.root().to_str().unwrap(),
+                "--claims",
+                &format!("{tool}:{}", path.display()),
+                "--rules",
+                dir.join("rules.toml").to_str().unwrap(),
+                "--format",
+                "json",
+                "--no-progress",
+            ]),
+            ORDINARY_TIME,
+        );
+        assert!(!r.stderr.contains("panicked"), "{spec}: {}", r.stderr);
+        assert!(r.peak_rss_kb < ORDINARY_RSS_KB, "{spec}");
+        match r.code {
+            Some(0) | Some(1) => {
+                r.json();
+            }
+            Some(2) => assert!(
+                r.stderr.contains(file) && r.stderr.starts_with("ferret: error:"),
+                "{spec}: {}",
+                r.stderr
+            ),
+            other => panic!("{spec}: exit {other:?}: {}", r.stderr),
+        }
+    }
+}

@@ -15,6 +15,10 @@ impl Day {
     /// `YYYY-MM-DD`, or an RFC 3339 date-time (converted to its UTC day).
     pub fn parse(s: &str) -> Option<Day> {
         let s = s.trim();
+        // Dates are ASCII; anything else would also make the byte slicing below cut a character.
+        if !s.is_ascii() {
+            return None;
+        }
         let b = s.as_bytes();
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
@@ -150,6 +154,23 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (claims): a multi-byte character where a digit was expected panicked
+    /// on a byte slice inside it, from a gitleaks report's `Date`.
+    #[test]
+    fn non_ascii_dates_are_rejected_not_a_panic() {
+        for s in [
+            "2025-11-18T10:00:0\u{41d}",
+            "2025-11-18T10:0\u{e9}",
+            "2025-11-1\u{e9}",
+            "2\u{e9}25-11-18",
+            "2025-11-18T10:00:00+0\u{e9}:00",
+            "2025-11-18T10:00:00\u{2212}01:00",
+        ] {
+            assert_eq!(Day::parse(s), None, "{s}");
+        }
+        assert!(Day::parse("2025-11-18T10:00:00Z").is_some());
+    }
 
     #[test]
     fn dates_round_trip() {
