@@ -132,7 +132,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         EngineOptions {
             show_secrets: args.output.show_secrets,
             allow_secrets: config.allow_secret_regexes(),
-            whole_file_search: std::env::var_os("FERRET_DEV_WHOLE").is_some(),
+            whole_file_search: false,
         },
     );
     let detectors = Detectors { engine };
