@@ -38,6 +38,8 @@ pub struct Engine {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords: they run on every file their `paths` select.
     path_only_rules: Vec<usize>,
+    /// Per rule: how far its matches reach from a keyword hit.
+    reach: Vec<Reach>,
     options: EngineOptions,
 }
 
@@ -62,6 +64,122 @@ struct RuleHits {
     /// For line-bounded windows: where the line of the last hit ends; later hits on the same
     /// line add nothing.
     hit_line_end: usize,
+    /// For windows bounded by non-whitespace bytes: a walk that moves forward with the hits,
+    /// so each byte is counted a bounded number of times however many hits there are.
+    walk: Option<SpaceWalk>,
+}
+
+/// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
+/// smallest position with at most `max` such bytes in `lo..s`, `hi` the position of the
+/// `max + 1`-th such byte from `e` on (or the end).
+#[derive(Clone, Copy)]
+struct SpaceWalk {
+    s: usize,
+    lo: usize,
+    lo_count: usize,
+    e: usize,
+    hi: usize,
+    hi_count: usize,
+}
+
+fn is_space(b: u8) -> bool {
+    crate::rules::is_ascii_space(u32::from(b))
+}
+
+fn count_non_space(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| !is_space(b)).count()
+}
+
+impl SpaceWalk {
+    fn start(bytes: &[u8], s: usize, e: usize, max: usize) -> SpaceWalk {
+        let (mut lo, mut lo_count) = (s, 0);
+        while lo > 0 {
+            if !is_space(bytes[lo - 1]) {
+                if lo_count == max {
+                    break;
+                }
+                lo_count += 1;
+            }
+            lo -= 1;
+        }
+        let (hi, hi_count) = Self::forward(bytes, e, 0, max);
+        SpaceWalk {
+            s,
+            lo,
+            lo_count,
+            e,
+            hi,
+            hi_count,
+        }
+    }
+
+    /// Walk from `at` (with `count` non-whitespace bytes behind) to the `max + 1`-th.
+    fn forward(bytes: &[u8], mut at: usize, mut count: usize, max: usize) -> (usize, usize) {
+        while at < bytes.len() {
+            if !is_space(bytes[at]) {
+                if count == max {
+                    break;
+                }
+                count += 1;
+            }
+            at += 1;
+        }
+        (at, count)
+    }
+
+    /// Move to the next hit. Hits arrive by ascending end; a start before the previous one
+    /// (a keyword containing the previous keyword) restarts the walk.
+    fn advance(&mut self, bytes: &[u8], s: usize, e: usize, max: usize) {
+        if s < self.s || e >= self.hi {
+            *self = Self::start(bytes, s, e, max);
+            return;
+        }
+        let mut count = self.lo_count + count_non_space(&bytes[self.s..s]);
+        let mut lo = self.lo;
+        while count > max {
+            if !is_space(bytes[lo]) {
+                count -= 1;
+            }
+            lo += 1;
+        }
+        (self.s, self.lo, self.lo_count) = (s, lo, count);
+        let behind = self.hi_count - count_non_space(&bytes[self.e..e]);
+        (self.hi, self.hi_count) = Self::forward(bytes, self.hi, behind, max);
+        self.e = e;
+    }
+}
+
+/// How the engine bounds where a rule's match can be relative to a keyword hit, chosen from
+/// the facts its regex guarantees (see [`Rule`]): the tightest that is cheap to compute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    /// Within `len` bytes of the hit.
+    Bytes(usize),
+    /// Within `lines` lines of the hit's line (and `len` bytes, when bounded).
+    Lines { lines: usize, len: Option<usize> },
+    /// Within `max` non-whitespace bytes of the hit (and `len` bytes, when bounded).
+    NonSpace { max: usize, len: Option<usize> },
+    /// Anywhere: the regex runs over the whole content.
+    Anywhere,
+}
+
+/// Byte reaches at most this long are used as they are: a line or whitespace walk would not
+/// make the window much smaller.
+const SHORT_REACH: usize = 256;
+/// More lines than this make a line walk per hit slower than the bytes it saves.
+const MAX_LINE_REACH: usize = 64;
+
+impl Reach {
+    fn of(rule: &Rule) -> Reach {
+        let len = rule.max_match_len;
+        match (len, rule.max_match_newlines, rule.max_match_non_space) {
+            (Some(l), _, _) if l <= SHORT_REACH => Reach::Bytes(l),
+            (_, Some(lines), _) if lines <= MAX_LINE_REACH => Reach::Lines { lines, len },
+            (_, _, Some(max)) => Reach::NonSpace { max, len },
+            (Some(l), _, _) => Reach::Bytes(l),
+            _ => Reach::Anywhere,
+        }
+    }
 }
 
 /// Per-thread buffers reused from file to file, so scanning a file allocates nothing until a
@@ -80,6 +198,7 @@ impl Scratch {
             h.enabled = false;
             h.whole = false;
             h.windows.clear();
+            h.walk = None;
         }
         self.touched.clear();
     }
@@ -123,11 +242,22 @@ impl Engine {
                     .expect("keyword automaton"),
             )
         };
+        let reach = rules
+            .iter()
+            .map(|r| {
+                if options.whole_file_search {
+                    Reach::Anywhere
+                } else {
+                    Reach::of(r)
+                }
+            })
+            .collect();
         Engine {
             rules,
             prefilter,
             keyword_rules,
             path_only_rules,
+            reach,
             options,
         }
     }
@@ -163,33 +293,52 @@ impl Engine {
                     if h.whole {
                         continue;
                     }
-                    if self.options.whole_file_search {
-                        h.whole = true;
-                        continue;
-                    }
-                    let rule = &self.rules[r];
-                    let (lo, hi) = match (rule.max_match_len, rule.max_match_newlines) {
-                        (Some(max), _) => (
-                            e.saturating_sub(max),
-                            s.saturating_add(max).min(bytes.len()),
+                    let (lo, hi) = match self.reach[r] {
+                        Reach::Bytes(len) => (
+                            e.saturating_sub(len),
+                            s.saturating_add(len).min(bytes.len()),
                         ),
-                        (None, Some(lines)) => {
-                            if !h.windows.is_empty() && e <= h.hit_line_end {
-                                continue;
+                        Reach::Lines { lines, len } => {
+                            // Without a byte bound, later hits on the same line add nothing
+                            // (with one, the line may be longer than the window).
+                            if len.is_none() {
+                                if !h.windows.is_empty() && e <= h.hit_line_end {
+                                    continue;
+                                }
+                                h.hit_line_end = line_end(bytes, e - 1);
                             }
-                            h.hit_line_end = line_end(bytes, e - 1);
-                            let lo = line_window(bytes, s, lines).0;
-                            let hi = line_window(bytes, e - 1, lines).1;
+                            let floor = len.map_or(0, |l| e.saturating_sub(l));
+                            let ceiling = len.map_or(bytes.len(), |l| (s + l).min(bytes.len()));
+                            let lo = lines_before(bytes, s, lines, floor);
+                            let hi = lines_after(bytes, e - 1, lines, ceiling);
                             (lo, hi)
                         }
-                        (None, None) => {
+                        Reach::NonSpace { max, len } => {
+                            let walk = match &mut h.walk {
+                                Some(w) => {
+                                    w.advance(bytes, s, e, max);
+                                    *w
+                                }
+                                None => *h.walk.insert(SpaceWalk::start(bytes, s, e, max)),
+                            };
+                            match len {
+                                Some(l) => (
+                                    walk.lo.max(e.saturating_sub(l)),
+                                    walk.hi.min(s.saturating_add(l)),
+                                ),
+                                None => (walk.lo, walk.hi),
+                            }
+                        }
+                        Reach::Anywhere => {
                             h.whole = true;
                             continue;
                         }
                     };
-                    // Hits arrive by ascending end, so window starts never decrease.
                     match h.windows.last_mut() {
-                        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                        Some(last) if lo <= last.1 => {
+                            last.0 = last.0.min(lo);
+                            last.1 = last.1.max(hi);
+                        }
                         _ => h.windows.push((lo, hi)),
                     }
                 }
@@ -198,6 +347,22 @@ impl Engine {
         for &r in &self.path_only_rules {
             enable(r, hits);
             hits[r].whole = true;
+        }
+        // Window starts almost always ascend with the hits; where a keyword containing the
+        // previous one moved a start back, restore order.
+        for &r in touched.iter() {
+            let w = &mut hits[r].windows;
+            if w.windows(2).any(|p| p[1].0 <= p[0].1) {
+                w.sort_unstable();
+                let mut merged: Vec<(usize, usize)> = Vec::with_capacity(w.len());
+                for &(lo, hi) in w.iter() {
+                    match merged.last_mut() {
+                        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                        _ => merged.push((lo, hi)),
+                    }
+                }
+                *w = merged;
+            }
         }
     }
 
@@ -737,6 +902,37 @@ fn line_window(bytes: &[u8], at: usize, lines: usize) -> (usize, usize) {
         hi = line_end(bytes, hi + 1);
     }
     (lo, hi)
+}
+
+/// Start of the line `lines` lines above the one holding `at`, or `floor` if that is later.
+fn lines_before(bytes: &[u8], at: usize, lines: usize, floor: usize) -> usize {
+    let floor = floor.min(at);
+    let mut lo = at;
+    for _ in 0..=lines {
+        match memchr::memrchr(b'\n', &bytes[floor..lo]) {
+            Some(p) => lo = floor + p,
+            None => return floor,
+        }
+    }
+    lo + 1
+}
+
+/// End (before its line feed) of the line `lines` lines below the one holding `at`, or
+/// `ceiling` if that is earlier.
+fn lines_after(bytes: &[u8], at: usize, lines: usize, ceiling: usize) -> usize {
+    let ceiling = ceiling.max(at + 1).min(bytes.len());
+    let mut from = at;
+    let mut hi = at;
+    for _ in 0..=lines {
+        match memchr::memchr(b'\n', &bytes[from.min(ceiling)..ceiling]) {
+            Some(p) => {
+                hi = from + p;
+                from = hi + 1;
+            }
+            None => return ceiling,
+        }
+    }
+    hi
 }
 
 /// True when the first or last line of the match carries the suppression marker.

@@ -70,6 +70,9 @@ pub struct Rule {
     /// The most line feeds a match can contain (`None`: unbounded): a match containing a
     /// keyword lies within this many lines of it.
     pub max_match_newlines: Option<usize>,
+    /// The most bytes other than ASCII whitespace a match can contain (`None`: unbounded).
+    /// Bounded for regexes whose only unbounded parts are whitespace runs (`key\s*=\s*value`).
+    pub max_match_non_space: Option<usize>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub entropy: Option<f64>,
@@ -268,7 +271,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             )));
         }
     }
-    let (group_names, max_match_len, max_match_newlines) =
+    let (group_names, max_match_len, max_match_newlines, max_match_non_space) =
         parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
     if !group_names.iter().any(|n| n == "secret") {
         return Err(err("regex must have a named group `secret`".into()));
@@ -315,6 +318,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         compiled: OnceLock::new(),
         max_match_len,
         max_match_newlines,
+        max_match_non_space,
         severity,
         confidence,
         entropy: spec.entropy,
@@ -365,10 +369,10 @@ pub fn build_regex(src: &str) -> Result<regex::bytes::Regex, regex::Error> {
 }
 
 /// What the engine needs to know about a rule regex without compiling it.
-type RegexFacts = (Vec<String>, Option<usize>, Option<usize>);
+type RegexFacts = (Vec<String>, Option<usize>, Option<usize>, Option<usize>);
 
 /// Check a regex's syntax without compiling it; return its capture group names, the longest
-/// match it can produce and the most line feeds a match can contain.
+/// match it can produce, and the most line feeds and non-whitespace bytes a match can contain.
 fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     use regex_syntax::hir::{Hir, HirKind};
     let hir = regex_syntax::ParserBuilder::new()
@@ -392,39 +396,60 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     }
     let mut names = Vec::new();
     walk(&hir, &mut names);
-    Ok((names, hir.properties().maximum_len(), max_newlines(&hir)))
+    Ok((
+        names,
+        hir.properties().maximum_len(),
+        max_count(&hir, &|c| c == u32::from(b'\n')),
+        max_count(&hir, &|c| !is_ascii_space(c)),
+    ))
 }
 
-/// The most `\n` bytes a match of `h` can contain; `None` when a repetition without upper bound
-/// can repeat one.
-fn max_newlines(h: &regex_syntax::hir::Hir) -> Option<usize> {
+/// ASCII whitespace as `\s` means it with Unicode off: tab, line feed, vertical tab, form feed,
+/// carriage return and space.
+pub fn is_ascii_space(c: u32) -> bool {
+    matches!(c, 0x09..=0x0D | 0x20)
+}
+
+/// The most bytes (or characters) for which `counted` holds that a match of `h` can contain;
+/// `None` when a repetition without upper bound can repeat one.
+fn max_count(h: &regex_syntax::hir::Hir, counted: &dyn Fn(u32) -> bool) -> Option<usize> {
     use regex_syntax::hir::{Class, HirKind};
+    // Every counted code point is below 0x100, so a range holds one if its first 0x100
+    // members do.
+    let range_counts = |a: u32, b: u32| (a..=b.min(a.saturating_add(0x100))).any(counted);
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(0),
-        HirKind::Literal(l) => Some(l.0.iter().filter(|&&b| b == b'\n').count()),
+        HirKind::Literal(l) => Some(l.0.iter().filter(|&&b| counted(u32::from(b))).count()),
         HirKind::Class(Class::Bytes(c)) => Some(
             c.ranges()
                 .iter()
-                .any(|r| r.start() <= b'\n' && b'\n' <= r.end())
+                .any(|r| range_counts(u32::from(r.start()), u32::from(r.end())))
                 .into(),
         ),
-        HirKind::Class(Class::Unicode(c)) => Some(
-            c.ranges()
-                .iter()
-                .any(|r| r.start() <= '\n' && '\n' <= r.end())
-                .into(),
-        ),
-        HirKind::Repetition(r) => match max_newlines(&r.sub)? {
+        HirKind::Class(Class::Unicode(c)) => {
+            // A character beyond ASCII is up to 4 bytes, each counted where 0x80 is.
+            if counted(0x80) && c.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) {
+                Some(4)
+            } else {
+                Some(
+                    c.ranges()
+                        .iter()
+                        .any(|r| range_counts(u32::from(r.start()), u32::from(r.end())))
+                        .into(),
+                )
+            }
+        }
+        HirKind::Repetition(r) => match max_count(&r.sub, counted)? {
             0 => Some(0),
             n => r.max.and_then(|m| n.checked_mul(m as usize)),
         },
-        HirKind::Capture(c) => max_newlines(&c.sub),
+        HirKind::Capture(c) => max_count(&c.sub, counted),
         HirKind::Concat(v) => v
             .iter()
-            .try_fold(0usize, |acc, x| acc.checked_add(max_newlines(x)?)),
+            .try_fold(0usize, |acc, x| acc.checked_add(max_count(x, counted)?)),
         HirKind::Alternation(v) => v
             .iter()
-            .try_fold(0usize, |acc, x| Some(acc.max(max_newlines(x)?))),
+            .try_fold(0usize, |acc, x| Some(acc.max(max_count(x, counted)?))),
     }
 }
 
