@@ -11,6 +11,7 @@ pub mod config;
 pub mod detect;
 pub mod findings;
 pub mod models;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod source;
