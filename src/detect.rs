@@ -56,6 +56,8 @@ struct Candidate {
 #[derive(Default)]
 struct RuleHits {
     enabled: bool,
+    /// The rule's `paths` do not select this file.
+    off: bool,
     /// The regex runs on the whole file (its matches are unbounded, or it has no keywords).
     whole: bool,
     /// Disjoint byte ranges in ascending order, each covering every match that can contain
@@ -198,6 +200,7 @@ impl Scratch {
         for &r in &self.touched {
             let h = &mut self.hits[r];
             h.enabled = false;
+            h.off = false;
             h.whole = false;
             h.windows.clear();
             h.walk = None;
@@ -261,7 +264,7 @@ impl Engine {
     /// every example) and is at most `max_match_len` long, so a match holding the keyword at
     /// `s..e` lies within `e - max..s + max`; a match of unbounded length that holds at most
     /// `n` line feeds lies within `n` lines of the keyword's line.
-    fn collect_hits(&self, bytes: &[u8], scratch: &mut Scratch) {
+    fn collect_hits(&self, path: &str, bytes: &[u8], scratch: &mut Scratch) {
         let Scratch {
             hits,
             keywords,
@@ -274,6 +277,7 @@ impl Engine {
             let h = &mut hits[r];
             if !h.enabled {
                 h.enabled = true;
+                h.off = !self.rules[r].applies_to_path(path);
                 touched.push(r);
             }
         };
@@ -287,7 +291,7 @@ impl Engine {
                 for &r in &self.keyword_rules[m.pattern as usize] {
                     enable(r, hits);
                     let h = &mut hits[r];
-                    if h.whole {
+                    if h.whole || h.off {
                         continue;
                     }
                     let (lo, hi) = match self.reach[r] {
@@ -373,21 +377,19 @@ impl Engine {
             // A panic in an earlier scan on this thread (caught by the source) may have left
             // state behind.
             scratch.reset();
-            self.collect_hits(bytes, scratch);
+            self.collect_hits(path, bytes, scratch);
             // Rule order, so candidates (and so overlap resolution ties) do not depend on
             // where keywords happened to occur.
             scratch.touched.sort_unstable();
             for &r in &scratch.touched {
-                if !self.rules[r].applies_to_path(path) {
+                let h = &scratch.hits[r];
+                if h.off {
                     continue;
                 }
-                let h = &scratch.hits[r];
                 if h.whole {
-                    self.run_rule(r, bytes, 0, bytes.len(), &mut candidates);
+                    self.run_rule(r, bytes, &[(0, bytes.len())], &mut candidates);
                 } else {
-                    for &(lo, hi) in &h.windows {
-                        self.run_rule(r, bytes, lo, hi, &mut candidates);
-                    }
+                    self.run_rule(r, bytes, &h.windows, &mut candidates);
                 }
             }
             scratch.reset();
@@ -398,15 +400,36 @@ impl Engine {
         self.build_findings(path, bytes, candidates)
     }
 
-    /// Run rule `r` over `bytes[lo..hi]`; look-around assertions see the whole content, so a
-    /// match found in the range is exactly the match a search of the whole content finds there.
-    fn run_rule(&self, r: usize, bytes: &[u8], lo: usize, hi: usize, out: &mut Vec<Candidate>) {
-        let rule = &self.rules[r];
-        let re = rule.regex();
+    /// Run rule `r` over each window `bytes[lo..hi]`; look-around assertions see the whole
+    /// content, so a match found in a window is exactly the match a search of the whole content
+    /// finds there.
+    fn run_rule(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        windows: &[(usize, usize)],
+        out: &mut Vec<Candidate>,
+    ) {
+        let re = self.rules[r].regex();
         let mut caps = re.create_captures();
+        for &(lo, hi) in windows {
+            self.run_window(r, bytes, lo, hi, &mut caps, out);
+        }
+    }
+
+    fn run_window(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        lo: usize,
+        hi: usize,
+        caps: &mut regex_automata::util::captures::Captures,
+        out: &mut Vec<Candidate>,
+    ) {
+        let re = self.rules[r].regex();
         let mut input = regex_automata::Input::new(bytes).range(lo..hi);
         loop {
-            re.search_captures(&input, &mut caps);
+            re.search_captures(&input, caps);
             let Some(whole) = caps.get_match() else {
                 break;
             };
@@ -416,7 +439,7 @@ impl Engine {
             } else {
                 whole.end()
             };
-            self.check_match(r, bytes, &caps, out);
+            self.check_match(r, bytes, caps, out);
             if next > hi {
                 break;
             }
