@@ -1,13 +1,16 @@
 //! Wires sources → detectors → reports and decides the exit code. The only place (with
 //! `main`) that prints.
 
-use crate::cli::{Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs};
+use crate::checks::{self, GrantScanner};
+use crate::cli::{
+    ChecksCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs,
+};
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
 use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -24,6 +27,8 @@ pub fn run(cli: Cli) -> i32 {
             rules_list(format, &rule_files)
         }
         Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
+        Command::Checks(ChecksCommand::List { format }) => checks_list(format),
+        Command::Checks(ChecksCommand::Docs { out }) => checks_docs(&out),
     };
     match result {
         Ok(code) => code,
@@ -34,15 +39,55 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
-/// The secret engine (and, as they are added, other detectors) over one file's content.
+/// The secret engine and the grant checks over one file's content, so one walk reports both.
 pub struct Detectors {
     pub engine: Engine,
+    pub grants: GrantScanner,
 }
 
 impl ContentScanner for Detectors {
-    fn scan_content(&self, path: &str, bytes: &[u8], _stats: &ScanStats) -> Vec<Finding> {
-        self.engine.scan(path, bytes)
+    fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, bytes);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
     }
+
+    /// Secret matches are local: only the changed lines (with the context the git source adds)
+    /// need the engine. Grant checks parse the whole document.
+    fn scan_changed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        changed: std::ops::Range<usize>,
+        lines_before: u32,
+        stats: &ScanStats,
+    ) -> Vec<Finding> {
+        let mut found = self.engine.scan(path, &bytes[changed]);
+        crate::source::shift_lines(&mut found, lines_before);
+        found.extend(self.grants.scan(path, bytes, stats));
+        found
+    }
+}
+
+/// Report descriptions of the grant checks (SARIF rule descriptors, `checks list`).
+pub fn check_infos() -> Vec<RuleInfo> {
+    checks::registry()
+        .iter()
+        .map(|c| {
+            let i = c.info();
+            RuleInfo {
+                id: i.id.to_string(),
+                kind: crate::findings::Kind::Grant,
+                name: i.name.to_string(),
+                description: checks::summary(i),
+                severity: i.severity,
+                confidence: i.confidence,
+                tags: i.tags.iter().map(|t| t.to_string()).collect(),
+                references: Vec::new(),
+                help_markdown: checks::doc_markdown(i),
+            }
+        })
+        .collect()
 }
 
 /// Built-in rules, plus the config's and the command line's rule files, minus disabled ids.
@@ -123,10 +168,29 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         .unwrap_or_else(|| PathBuf::from("."));
     let config = Config::discover(args.config.as_deref(), &root)?;
     let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
-    for id in unknown {
-        eprintln!("ferret: warning: --disable/rules.disable names no rule: {id}");
+    // `--disable` takes rule and check ids alike.
+    for id in unknown.iter().filter(|id| checks::find_check(id).is_none()) {
+        eprintln!("ferret: warning: --disable/rules.disable names no rule or check: {id}");
     }
-    let infos = rule_infos(&rules);
+    for id in &config.checks.disable {
+        if checks::find_check(id).is_none() {
+            eprintln!("ferret: warning: checks.disable names no check: {id}");
+        }
+    }
+    for id in config.checks.severity.keys() {
+        if checks::find_check(id).is_none() {
+            eprintln!("ferret: warning: checks.severity names no check: {id}");
+        }
+    }
+    let mut infos = rule_infos(&rules);
+    infos.extend(check_infos());
+    let mut disabled_checks = config.checks.disable.clone();
+    disabled_checks.extend(args.disable.iter().cloned());
+    let grants = GrantScanner::new(
+        &disabled_checks,
+        &config.checks.severity,
+        args.output.show_secrets,
+    );
     let engine = Engine::new(
         rules,
         EngineOptions {
@@ -135,23 +199,52 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
             whole_file_search: false,
         },
     );
-    let detectors = Detectors { engine };
+    let detectors = Detectors { engine, grants };
     let mut exclude = config.scan.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
-    let opts = fsrc::WalkOptions {
-        roots: args.paths.clone(),
-        exclude,
-        max_file_size: args
-            .max_file_size
-            .or(config.scan.max_file_size)
-            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads,
-        respect_ignore_files: !args.no_ignore,
-    };
+    let max_file_size = args
+        .max_file_size
+        .or(config.scan.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
     let progress = Progress::new(&args.output);
     let tick = || progress.tick();
-    let findings = fsrc::scan_tree(&opts, &detectors, &stats, &tick)?;
+    let (findings, scope) = if args.is_git_scan() {
+        if args.paths.len() > 1 {
+            anyhow::bail!("--history, --staged and --range scan one repository: give one PATH");
+        }
+        let mode = if args.staged {
+            gitsrc::GitMode::Staged
+        } else if let Some(range) = &args.range {
+            gitsrc::GitMode::Range(range.clone())
+        } else {
+            gitsrc::GitMode::History {
+                branch: args.branch.clone(),
+                since: args.since,
+            }
+        };
+        let opts = gitsrc::GitOptions {
+            path: root.clone(),
+            mode,
+            max_blob_size: args.max_blob_size.unwrap_or(max_file_size),
+            threads: args.threads,
+            exclude,
+        };
+        let scan = gitsrc::scan(&opts, &detectors, &stats, &tick)?;
+        (scan.findings, scan.scope)
+    } else {
+        let opts = fsrc::WalkOptions {
+            roots: args.paths.clone(),
+            exclude,
+            max_file_size,
+            threads: args.threads,
+            respect_ignore_files: !args.no_ignore,
+        };
+        (
+            fsrc::scan_tree(&opts, &detectors, &stats, &tick)?,
+            "working tree".to_string(),
+        )
+    };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
     let (findings, hidden) = split_test_findings(findings, args.include_tests);
@@ -162,7 +255,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
         summary: &summary,
         rules: &infos,
         elapsed_secs: started.elapsed().as_secs_f64(),
-        scope: "working tree".to_string(),
+        scope,
         secrets_shown: args.output.show_secrets,
     };
     emit(&report, &args.output)?;
@@ -209,8 +302,11 @@ pub fn exit_code(findings: &[Finding], args: &ScanArgs) -> i32 {
     }
 }
 
-/// Write the report where the output arguments say.
+/// Write the report where the output arguments say: the main format, then every `--emit`.
 pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
+    for (format, path) in &out.emit {
+        write_file(path, &report::render(report, *format, false))?;
+    }
     match &out.output {
         Some(path) => {
             let text = report::render(report, out.format, use_color(out.color, false));
@@ -354,4 +450,64 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<i32> {
         println!("{problems} problem(s) in {n} rules");
         Ok(EXIT_FINDINGS)
     }
+}
+
+fn checks_list(format: ListFormat) -> anyhow::Result<i32> {
+    let all = checks::registry();
+    let text = match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .map(|c| {
+                    let i = c.info();
+                    serde_json::json!({
+                        "id": i.id,
+                        "kind": "grant",
+                        "name": i.name,
+                        "platform": i.platform,
+                        "severity": i.severity,
+                        "confidence": i.confidence,
+                        "tags": i.tags,
+                        "description": checks::summary(i),
+                        "doc": checks::doc_markdown(i),
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list)?;
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => {
+            let mut s = String::new();
+            for c in &all {
+                let i = c.info();
+                s.push_str(&format!(
+                    "{:<36} {:<15} {:<8} {:<6} {}\n",
+                    i.id,
+                    i.platform.as_str(),
+                    i.severity.as_str(),
+                    i.confidence.as_str(),
+                    i.name
+                ));
+            }
+            s.push_str(&format!("{} checks\n", all.len()));
+            s
+        }
+    };
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .or_else(ignore_broken_pipe)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Write `README.md` and one page per check into `out`.
+fn checks_docs(out: &Path) -> anyhow::Result<i32> {
+    let all = checks::registry();
+    let infos: Vec<_> = all.iter().map(|c| c.info()).collect();
+    write_file(&out.join("README.md"), &checks::doc_index(&infos))?;
+    for i in &infos {
+        write_file(&out.join(format!("{}.md", i.id)), &checks::doc_page(i))?;
+    }
+    println!("{} check pages written to {}", infos.len(), out.display());
+    Ok(EXIT_CLEAN)
 }

@@ -19,11 +19,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan files and directories (default: the current directory) for secrets.
-    Scan(ScanArgs),
+    /// Scan files and directories (default: the current directory) for secrets and
+    /// over-broad grants.
+    // Boxed: the scan options dwarf the other subcommands.
+    Scan(Box<ScanArgs>),
     /// List or check the secret rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// List the grant checks or write their documentation.
+    #[command(subcommand)]
+    Checks(ChecksCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +71,10 @@ pub struct OutputArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same scan (repeatable), e.g.
+    /// `--emit sarif=out.sarif --emit markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_emit)]
+    pub emit: Vec<(Format, PathBuf)>,
     /// When to use colour in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -114,6 +123,39 @@ pub struct ScanArgs {
     /// Report secrets found in test, fixture and example paths (hidden by default and counted).
     #[arg(long)]
     pub include_tests: bool,
+    /// Scan the git history of the repository at PATH: every distinct blob reachable from any
+    /// ref (branches, tags, remotes, stash) or HEAD, with provenance for each secret.
+    #[arg(long, help_heading = "Git")]
+    pub history: bool,
+    /// Scan what the next commit would contain: the index content of added and modified files.
+    #[arg(long, help_heading = "Git", conflicts_with_all = ["history", "range"])]
+    pub staged: bool,
+    /// Scan the commits of BASE..HEAD (a pull request or push) and report only secrets that
+    /// BASE did not already contain, each with the commit that added it.
+    #[arg(
+        long,
+        value_name = "BASE..HEAD",
+        help_heading = "Git",
+        conflicts_with = "history"
+    )]
+    pub range: Option<String>,
+    /// With --history: walk only the commits reachable from REF.
+    #[arg(long, value_name = "REF", help_heading = "Git", requires = "history")]
+    pub branch: Option<String>,
+    /// With --history: only blobs introduced by commits from DATE (YYYY-MM-DD, UTC) on.
+    #[arg(long, value_name = "DATE", help_heading = "Git", requires = "history",
+          value_parser = crate::source::git::date::parse_ymd)]
+    pub since: Option<i64>,
+    /// Skip git blobs larger than this (e.g. 10M). Default: the --max-file-size limit.
+    #[arg(long, value_name = "SIZE", help_heading = "Git", value_parser = parse_size)]
+    pub max_blob_size: Option<u64>,
+}
+
+impl ScanArgs {
+    /// Whether the scan reads git objects rather than the working tree.
+    pub fn is_git_scan(&self) -> bool {
+        self.history || self.staged || self.range.is_some()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,10 +176,42 @@ pub enum RulesCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// List the grant checks.
+    List {
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Write one Markdown page per check, and an index, into a directory.
+    Docs {
+        #[arg(long, value_name = "DIR", default_value = "docs/checks")]
+        out: PathBuf,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Text,
     Json,
+}
+
+/// `FORMAT=FILE` for `--emit`.
+pub fn parse_emit(s: &str) -> Result<(Format, PathBuf), String> {
+    let (name, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, got {s:?}"))?;
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format {name:?} (one of: {})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err(format!("no file after {name}="));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 /// Sizes like `10M`, `512K`, `1G` or plain bytes.
@@ -166,6 +240,21 @@ mod tests {
         assert_eq!(parse_size("512k"), Ok(512 << 10));
         assert_eq!(parse_size("77"), Ok(77));
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn emit_pairs() {
+        assert_eq!(
+            parse_emit("sarif=out/x.sarif"),
+            Ok((Format::Sarif, PathBuf::from("out/x.sarif")))
+        );
+        assert_eq!(
+            parse_emit("Markdown=a=b.md"),
+            Ok((Format::Markdown, PathBuf::from("a=b.md")))
+        );
+        assert!(parse_emit("sarif").is_err());
+        assert!(parse_emit("sarif=").is_err());
+        assert!(parse_emit("pdf=x").unwrap_err().contains("github"));
     }
 
     #[test]

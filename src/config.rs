@@ -105,17 +105,31 @@ impl Config {
         if let Some(p) = explicit {
             return Self::load(p);
         }
-        let dir = if root.is_dir() {
-            root.to_path_buf()
-        } else {
-            root.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
-        let candidate = dir.join(DEFAULT_CONFIG_NAME);
-        if candidate.is_file() {
-            Self::load(&candidate)
-        } else {
-            Ok(Config::default())
+        if root.is_dir() {
+            let candidate = root.join(DEFAULT_CONFIG_NAME);
+            return if candidate.is_file() {
+                Self::load(&candidate)
+            } else {
+                Ok(Config::default())
+            };
         }
+        // A file (e.g. one of the files a pre-commit hook passes): the project's config is in
+        // the nearest directory above it that has one, up to the repository root.
+        let parent = root.parent().filter(|p| !p.as_os_str().is_empty());
+        let start = parent.unwrap_or(Path::new("."));
+        let Ok(start) = start.canonicalize() else {
+            return Ok(Config::default());
+        };
+        for dir in start.ancestors() {
+            let candidate = dir.join(DEFAULT_CONFIG_NAME);
+            if candidate.is_file() {
+                return Self::load(&candidate);
+            }
+            if dir.join(".git").exists() {
+                break;
+            }
+        }
+        Ok(Config::default())
     }
 
     /// Extra rule files resolved relative to the config file's directory.
@@ -154,6 +168,27 @@ mod tests {
         let e = Config::parse("[scan]\nexclud=[]\n", Path::new("x.toml")).unwrap_err();
         assert!(e.to_string().contains("x.toml"), "{e}");
         assert!(e.to_string().contains("exclud"), "{e}");
+    }
+
+    #[test]
+    fn a_file_finds_the_config_above_it_within_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+        std::fs::write(repo.join("src/deep/a.env"), "x").unwrap();
+        std::fs::write(repo.join(".ferret.toml"), "[rules]\ndisable=[\"r1\"]\n").unwrap();
+        let c = Config::discover(None, &repo.join("src/deep/a.env")).unwrap();
+        assert_eq!(c.rules.disable, vec!["r1"]);
+        // Not beyond the repository root.
+        std::fs::write(
+            dir.path().join(".ferret.toml"),
+            "[rules]\ndisable=[\"outer\"]\n",
+        )
+        .unwrap();
+        std::fs::remove_file(repo.join(".ferret.toml")).unwrap();
+        let c = Config::discover(None, &repo.join("src/deep/a.env")).unwrap();
+        assert!(c.rules.disable.is_empty());
     }
 
     #[test]

@@ -1250,7 +1250,7 @@ identity_near = '''user=(?P<identity>\w+)'''
         let e = engine(RULES);
         assert!(e.scan("a", b"demo_example1").is_empty());
         assert!(is_documentation_value(b"AKIAIOSFODNN7EXAMPLE"));
-        assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B"));
+        assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B")); // ferret:allow (test value)
     }
 
     #[test]

@@ -123,28 +123,53 @@ pub struct Location {
     pub end_column: u32,
 }
 
-/// Where in git history a finding comes from. Absent for working-tree scans.
+/// Where in git history a finding comes from. Absent for working-tree and staged scans.
+/// Dates are RFC 3339 committer dates (when the content entered this history).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Provenance {
-    /// The commit that introduced the content at this location (or, in a range scan, the commit
-    /// in the range that added it).
+    /// The commit that introduced the secret at the finding's location (in a range scan, the
+    /// commit of the range that added it).
+    pub commit: String,
+    /// Author of `commit`.
+    pub author: String,
+    /// Date of `commit`.
+    pub date: String,
+    /// Whether the secret is present in HEAD's tree.
+    pub in_head: bool,
+    /// When not at HEAD: the commit that removed it (on HEAD's line when it was ever there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<String>,
+    /// Date of `removed_in`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_date: Option<String>,
+    /// Earliest date of a scanned commit whose tree holds the secret (any path, any branch).
+    pub first_seen: String,
+    /// Latest date of a scanned commit whose tree holds the secret.
+    pub last_seen: String,
+    /// Number of scanned commits whose tree holds the secret.
+    pub commits: u32,
+    /// Days from `first_seen` to the removal, or to the scan date while it is still present at
+    /// HEAD or at the tip of any ref.
+    pub lifetime_days: u32,
+    /// Refs (branches, tags, remotes, stash) whose tip still holds the secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
+    /// Where the secret was introduced: one entry per path (the finding's location first, then
+    /// its `other_locations`), each with the commit that first brought it to that path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub introduced: Vec<Introduction>,
+}
+
+/// The commit that first brought a secret to a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Introduction {
+    pub path: String,
     pub commit: String,
     pub author: String,
-    /// RFC 3339 date of `commit`.
     pub date: String,
-    /// Whether the secret is still reachable at HEAD.
-    pub in_head: bool,
-    /// The commit that removed it from the branch HEAD points at, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub removed_in: Option<String>,
-    /// Earliest commit date at which this secret (by fingerprint) appears anywhere.
-    pub first_seen: String,
-    /// Latest commit date at which this secret appears anywhere.
-    pub last_seen: String,
-    /// Number of commits whose trees contain the secret's blob at an introducing change.
-    pub commits: u32,
-    /// Days from first introduction to removal, or to the scan date when still present.
-    pub lifetime_days: u32,
+    /// Seconds since the epoch of `date`, for computations; not serialised.
+    #[serde(skip)]
+    pub time: Option<i64>,
 }
 
 /// One finding. Build it with [`FindingBuilder`].
@@ -415,7 +440,8 @@ mod tests {
     fn masking_never_reveals_short_secrets() {
         assert_eq!(mask_secret("hunter2"), "***REDACTED***");
         assert_eq!(mask_secret("abcdefghijklmnop"), "abc***REDACTED***");
-        assert!(mask_secret("ghp_0123456789abcdefghijklmnopqrstuvwxyz").starts_with("ghp_01***"));
+        let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"; // ferret:allow (test value)
+        assert!(mask_secret(token).starts_with("ghp_01***"));
     }
 
     #[test]

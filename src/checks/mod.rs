@@ -6,8 +6,15 @@
 //! Each check is declared with [`declare_check!`], whose doc text is both the rustdoc of the
 //! check and its user documentation (`ferret checks list`, `docs/checks/`): one source.
 
-use crate::findings::{Confidence, Finding, FindingBuilder, Kind, Severity};
-use crate::models::{LineIndex, Node, Span};
+pub mod github;
+pub mod gitlab;
+pub mod kubernetes;
+
+use crate::findings::{mask_secret, Confidence, Finding, FindingBuilder, Kind, Severity};
+use crate::models::{yaml, LineIndex, Node, Span};
+use crate::source::{ScanStats, SkipReason};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// The platforms grant checks cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -48,6 +55,130 @@ pub enum FileKind {
     /// A standalone IAM policy (or trust policy) JSON document.
     IamPolicy,
     Terraform,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::GithubWorkflow => "github-workflow",
+            FileKind::GithubAction => "github-action",
+            FileKind::GitlabCi => "gitlab-ci",
+            FileKind::Kubernetes => "kubernetes",
+            FileKind::CloudFormation => "cloudformation",
+            FileKind::IamPolicy => "iam-policy",
+            FileKind::Terraform => "terraform",
+        }
+    }
+
+    /// Kinds recognised by their content rather than by a reserved file name: a parse error in
+    /// one of them may just mean the file is something else (e.g. a Helm template), so it is
+    /// not worth a warning when the text is templated.
+    fn sniffed(self) -> bool {
+        matches!(self, FileKind::Kubernetes | FileKind::CloudFormation)
+    }
+}
+
+/// The syntax a classified file is parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Syntax {
+    Yaml,
+    Json,
+    Hcl,
+}
+
+/// What [`classify`] decided about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Classified {
+    pub kind: FileKind,
+    pub syntax: Syntax,
+}
+
+static K8S_API_VERSION: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r"(?m)^[ \t]*(?:- )?apiVersion[ \t]*:").expect("regex")
+});
+static K8S_KIND: LazyLock<regex::bytes::Regex> =
+    LazyLock::new(|| regex::bytes::Regex::new(r"(?m)^[ \t]*(?:- )?kind[ \t]*:").expect("regex"));
+static CFN_YAML: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?m)^(?:AWSTemplateFormatVersion[ \t]*:|Transform[ \t]*:[ \t]*.?AWS::Serverless)|^[ \t]+Type[ \t]*:[ \t]*.?AWS::[A-Za-z0-9]+::",
+    )
+    .expect("regex")
+});
+
+/// Decide from a file's path (`/`-separated, relative to the scan root) and content whether
+/// grant checks read it, and how it is parsed. Cheap: no parsing happens here.
+pub fn classify(path: &str, bytes: &[u8]) -> Option<Classified> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    let dir = path.strip_suffix(name).unwrap_or("").trim_end_matches('/');
+    let yaml = |kind| {
+        Some(Classified {
+            kind,
+            syntax: Syntax::Yaml,
+        })
+    };
+    if is_yaml {
+        // GitHub reads workflows only directly under .github/workflows of a repository.
+        if dir == ".github/workflows" || dir.ends_with("/.github/workflows") {
+            return yaml(FileKind::GithubWorkflow);
+        }
+        if (lower == "action.yml" || lower == "action.yaml") && has_top_level_key(bytes, b"runs") {
+            return yaml(FileKind::GithubAction);
+        }
+        if lower == ".gitlab-ci.yml"
+            || lower == ".gitlab-ci.yaml"
+            || lower.ends_with(".gitlab-ci.yml")
+            || lower.ends_with(".gitlab-ci.yaml")
+            || dir == ".gitlab/ci"
+            || dir.ends_with("/.gitlab/ci")
+        {
+            return yaml(FileKind::GitlabCi);
+        }
+        if CFN_YAML.is_match(bytes) {
+            return yaml(FileKind::CloudFormation);
+        }
+        if K8S_API_VERSION.is_match(bytes) && K8S_KIND.is_match(bytes) {
+            return yaml(FileKind::Kubernetes);
+        }
+        return None;
+    }
+    if lower.ends_with(".json") {
+        let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+        if has(b"\"AWSTemplateFormatVersion\"") || has(b"\"AWS::") {
+            return Some(Classified {
+                kind: FileKind::CloudFormation,
+                syntax: Syntax::Json,
+            });
+        }
+        if has(b"\"Statement\"") && (has(b"\"Effect\"") || has(b"\"effect\"")) {
+            return Some(Classified {
+                kind: FileKind::IamPolicy,
+                syntax: Syntax::Json,
+            });
+        }
+        return None;
+    }
+    if lower.ends_with(".tf") {
+        return Some(Classified {
+            kind: FileKind::Terraform,
+            syntax: Syntax::Hcl,
+        });
+    }
+    None
+}
+
+/// Whether `key:` starts a line at column 0 (a top-level key of a block mapping).
+fn has_top_level_key(bytes: &[u8], key: &[u8]) -> bool {
+    bytes
+        .split(|&b| b == b'\n')
+        .any(|line| line.starts_with(key) && line[key.len()..].trim_ascii_start().starts_with(b":"))
+}
+
+/// Go-template markers (Helm charts, other generators): such files are templates of YAML,
+/// not YAML, and ferret does not render them.
+fn looks_templated(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"{{").is_some()
 }
 
 /// Static description of a check.
@@ -97,6 +228,48 @@ impl Document<'_> {
             .fingerprint_material(material)
             .build()
     }
+
+    /// Like [`Document::finding`], for a finding whose line holds a secret (a hard-coded
+    /// password): the text of `hide` is masked in the excerpt (the scanner restores the line
+    /// under `--show-secrets`).
+    pub fn finding_hiding(
+        &self,
+        info: &CheckInfo,
+        span: Span,
+        identity: Option<String>,
+        message: impl Into<String>,
+        material: &str,
+        hide: Span,
+    ) -> Finding {
+        let mut f = self.finding(info, span, identity, message, material);
+        let secret = self.text(hide).trim_matches(|c| c == '"' || c == '\'');
+        if !secret.is_empty() {
+            f.redacted = f.redacted.replace(secret, &mask_secret(secret));
+        }
+        f
+    }
+
+    /// The source text of a span ("" when the span is not on character boundaries).
+    pub fn text(&self, span: Span) -> &str {
+        self.bytes
+            .get(span.start..span.end.max(span.start))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+
+    /// The span of the first `needle` in the source text of `within`, else `within` itself.
+    /// Points a finding at, say, `toJSON(secrets)` inside a multi-line `run:` block, whose
+    /// parsed value no longer has the source's indentation.
+    pub fn locate(&self, within: Span, needle: &str) -> Span {
+        let hay = self
+            .bytes
+            .get(within.start..within.end.max(within.start))
+            .unwrap_or(&[]);
+        match memchr::memmem::find(hay, needle.as_bytes()) {
+            Some(i) => Span::new(within.start + i, within.start + i + needle.len()),
+            None => within,
+        }
+    }
 }
 
 /// A grant check.
@@ -129,7 +302,247 @@ macro_rules! declare_check {
 
 /// Every check, in a stable order.
 pub fn registry() -> Vec<&'static dyn Check> {
-    Vec::new()
+    let mut all = github::checks();
+    all.extend(gitlab::checks());
+    all.extend(kubernetes::checks());
+    all
+}
+
+/// The check with this id.
+pub fn find_check(id: &str) -> Option<&'static dyn Check> {
+    registry().into_iter().find(|c| c.info().id == id)
+}
+
+/// Runs the enabled grant checks over one file: classify, parse, check, then apply severity
+/// overrides and inline suppressions.
+pub struct GrantScanner {
+    checks: Vec<&'static dyn Check>,
+    severity: HashMap<&'static str, Severity>,
+    show_secrets: bool,
+}
+
+impl GrantScanner {
+    /// `disable` and `severity` come from the config's `[checks]` and from `--disable`; ids
+    /// that name no check are ignored here (the caller warns about them, since `--disable`
+    /// also takes secret rule ids). Severity strings are validated when the config loads.
+    pub fn new(
+        disable: &[String],
+        severity: &BTreeMap<String, String>,
+        show_secrets: bool,
+    ) -> GrantScanner {
+        let off: HashSet<&str> = disable.iter().map(String::as_str).collect();
+        let checks: Vec<_> = registry()
+            .into_iter()
+            .filter(|c| !off.contains(c.info().id))
+            .collect();
+        let severity = checks
+            .iter()
+            .filter_map(|c| {
+                let id = c.info().id;
+                Some((id, Severity::parse(severity.get(id)?)?))
+            })
+            .collect();
+        GrantScanner {
+            checks,
+            severity,
+            show_secrets,
+        }
+    }
+
+    pub fn checks(&self) -> &[&'static dyn Check] {
+        &self.checks
+    }
+
+    /// Grant findings for one file. Problems (a YAML syntax error, a failing check) are
+    /// recorded in `stats` and never stop the scan.
+    pub fn scan(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let Some(class) = classify(path, bytes) else {
+            return Vec::new();
+        };
+        let applicable: Vec<_> = self
+            .checks
+            .iter()
+            .filter(|c| c.applies_to(class.kind))
+            .collect();
+        if applicable.is_empty() {
+            return Vec::new();
+        }
+        // A loader bug must not cost the file's secret findings, which are already made.
+        let Ok(parsed) = std::panic::catch_unwind(|| parse(class, bytes)) else {
+            stats.skip(
+                path,
+                SkipReason::InternalError,
+                format!(
+                    "internal error while loading this {} file: grant checks skipped, secrets still scanned",
+                    class.kind.as_str()
+                ),
+            );
+            return Vec::new();
+        };
+        let roots = match parsed {
+            Parsed::Roots(r) => r,
+            Parsed::Unsupported => return Vec::new(),
+            Parsed::Error(e) => {
+                if !(class.kind.sniffed() && looks_templated(bytes)) {
+                    stats.skip(
+                        path,
+                        SkipReason::ParseError,
+                        format!(
+                            "{e} ({} file not parsed: grant checks skipped, secrets still scanned)",
+                            class.kind.as_str()
+                        ),
+                    );
+                }
+                return Vec::new();
+            }
+        };
+        let doc = Document {
+            path,
+            bytes,
+            kind: class.kind,
+            roots,
+            index: LineIndex::new(bytes),
+        };
+        let mut out = Vec::new();
+        for check in applicable {
+            let run = || {
+                let mut found = Vec::new();
+                check.run(&doc, &mut found);
+                found
+            };
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+                Ok(found) => out.extend(found),
+                Err(_) => stats.skip(
+                    path,
+                    SkipReason::InternalError,
+                    format!(
+                        "internal error in grant check {}; other checks still ran",
+                        check.info().id
+                    ),
+                ),
+            }
+        }
+        out.retain(|f| !suppressed(&doc, f));
+        for f in &mut out {
+            if let Some(s) = self.severity.get(f.rule_id.as_str()) {
+                f.severity = *s;
+            }
+            if self.show_secrets {
+                f.redacted = doc.index.line_text(line_start(bytes, f.location.line));
+            }
+        }
+        out
+    }
+}
+
+enum Parsed {
+    Roots(Vec<Node>),
+    /// No parser for this syntax is built in.
+    Unsupported,
+    Error(String),
+}
+
+fn parse(class: Classified, bytes: &[u8]) -> Parsed {
+    match class.syntax {
+        Syntax::Yaml => match yaml::load(bytes) {
+            Ok(roots) => {
+                if class.kind == FileKind::Kubernetes
+                    && !roots.iter().any(|r| {
+                        r.get("apiVersion").and_then(Node::as_str).is_some()
+                            && r.get("kind").and_then(Node::as_str).is_some()
+                    })
+                {
+                    // apiVersion/kind were only nested keys: not a manifest.
+                    return Parsed::Unsupported;
+                }
+                Parsed::Roots(roots)
+            }
+            Err(e) => Parsed::Error(format!("YAML syntax error at {e}")),
+        },
+        // JSON and HCL models are loaded by their own modules when present.
+        Syntax::Json | Syntax::Hcl => Parsed::Unsupported,
+    }
+}
+
+/// Byte offset where 1-based `line` starts.
+fn line_start(bytes: &[u8], line: u32) -> usize {
+    match line.saturating_sub(1) as usize {
+        0 => 0,
+        n => memchr::memchr_iter(b'\n', bytes)
+            .nth(n - 1)
+            .map_or(bytes.len(), |i| i + 1),
+    }
+}
+
+/// `ferret:allow` on a finding's first line suppresses it, as it does for secrets.
+fn suppressed(doc: &Document<'_>, f: &Finding) -> bool {
+    let line = f.location.line as usize;
+    doc.bytes
+        .split(|&b| b == b'\n')
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| memchr::memmem::find(l, crate::detect::SUPPRESSION_MARKER).is_some())
+}
+
+/// A check's documentation as Markdown: the doc comment with rustdoc's leading space removed.
+pub fn doc_markdown(info: &CheckInfo) -> String {
+    let mut s: String = info
+        .doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    s = s.trim().to_string();
+    s.push('\n');
+    s
+}
+
+/// The first paragraph of a check's documentation: what it detects, in one sentence or two.
+pub fn summary(info: &CheckInfo) -> String {
+    doc_markdown(info)
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The generated documentation page of one check (`docs/checks/<id>.md`).
+pub fn doc_page(info: &CheckInfo) -> String {
+    let (nhi, csf): (Vec<&str>, Vec<&str>) = info.tags.iter().partition(|t| t.starts_with("NHI"));
+    format!(
+        "<!-- Generated by `ferret checks docs`; edit the check's doc comment instead. -->\n# {}\n\n**{}**\n\n| platform | severity | confidence | OWASP NHI Top 10 | NIST CSF 2.0 |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n\n{}",
+        info.id,
+        info.name,
+        info.platform.as_str(),
+        info.severity,
+        info.confidence,
+        nhi.join(", "),
+        csf.iter()
+            .map(|t| t.trim_start_matches("CSF:"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        doc_markdown(info)
+    )
+}
+
+/// The index page of the generated check documentation (`docs/checks/README.md`).
+pub fn doc_index(infos: &[&CheckInfo]) -> String {
+    let mut s = String::from(
+        "<!-- Generated by `ferret checks docs`; edit the checks' doc comments instead. -->\n# Grant checks\n\nGrant checks find over-broad privilege given to non-human identities (CI tokens, service\naccounts, cloud roles) in pipeline and configuration files. They run in the same `ferret scan` as the\nsecret rules and report findings of kind `grant`. Turn one off with `--disable ID` or\n`[checks] disable = [\"ID\"]` in `.ferret.toml`; change its severity with `[checks.severity]`;\nsilence one occurrence with a `ferret:allow` comment on the reported line.\n\n| id | platform | severity | confidence | what |\n|---|---|---|---|---|\n",
+    );
+    for i in infos {
+        s.push_str(&format!(
+            "| [{}]({}.md) | {} | {} | {} | {} |\n",
+            i.id,
+            i.id,
+            i.platform.as_str(),
+            i.severity,
+            i.confidence,
+            i.name
+        ));
+    }
+    s
 }
 
 #[cfg(test)]
@@ -149,5 +562,60 @@ mod tests {
                 i.id
             );
         }
+    }
+
+    /// Mutated fixtures (brackets, quotes, anchors, indentation changed at random) never panic
+    /// the loader or a check: every file is either checked or a counted parse error.
+    #[test]
+    fn mutated_pipeline_files_never_panic() {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/grants");
+        let mut files = Vec::new();
+        let mut todo = vec![base];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                    let shown = p.to_string_lossy().replace('\\', "/");
+                    files.push((shown, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        assert!(files.len() > 20);
+        let scanner = GrantScanner::new(&[], &BTreeMap::new(), false);
+        let stats = ScanStats::default();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        let alphabet = b"[]{}:-,&*!|>'\"#\n \t?%@`\\";
+        for _ in 0..40 {
+            for (path, bytes) in &files {
+                let mut m = bytes.clone();
+                for _ in 0..1 + next() % 4 {
+                    let i = next() % m.len().max(1);
+                    let c = alphabet[next() % alphabet.len()];
+                    match next() % 3 {
+                        0 if i < m.len() => m[i] = c,
+                        1 if i < m.len() => {
+                            m.remove(i);
+                        }
+                        _ => m.insert(i.min(m.len()), c),
+                    }
+                }
+                scanner.scan(path, &m, &stats);
+            }
+        }
+        let s = stats.snapshot();
+        assert!(
+            !s.skipped.contains_key("internal_error"),
+            "{:?}",
+            s.skipped_files
+        );
+        assert!(s.skipped.get("parse_error").copied().unwrap_or(0) > 0);
     }
 }

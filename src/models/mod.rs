@@ -7,6 +7,11 @@
 
 use crate::findings::Location;
 
+pub mod gha;
+pub mod gitlab;
+pub mod k8s;
+pub mod yaml;
+
 /// A byte range into the original content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {

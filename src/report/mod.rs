@@ -1,6 +1,8 @@
 //! Reports are written from findings and the scan summary alone; each format is one file.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -69,6 +71,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// A Markdown summary (e.g. a GitHub job summary).
+    Markdown,
 }
 
 pub fn render(report: &Report<'_>, format: Format, color: bool) -> String {
@@ -76,6 +82,8 @@ pub fn render(report: &Report<'_>, format: Format, color: bool) -> String {
         Format::Text => text::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report),
     }
 }
 

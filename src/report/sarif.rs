@@ -241,10 +241,18 @@ pub fn value(report: &Report<'_>) -> Value {
         descriptors.push(descriptor(&info));
     }
     let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
-    let results: Vec<sarif::Result> = report
-        .findings
-        .iter()
-        .take(MAX_RESULTS)
+    // Over GitHub's limit, the most severe results are the ones kept (GitHub, too, shows the
+    // top results by severity), still in report order.
+    let kept: Vec<&Finding> = if report.findings.len() > MAX_RESULTS {
+        let mut v = super::github::by_severity(report.findings);
+        v.truncate(MAX_RESULTS);
+        v.sort_by(|a, b| a.order(b));
+        v
+    } else {
+        report.findings.iter().collect()
+    };
+    let results: Vec<sarif::Result> = kept
+        .into_iter()
         .map(|f| {
             let base = {
                 let mut h = blake3::Hasher::new();

@@ -55,14 +55,22 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
             let _ = writeln!(out, "        {}", st.paint("2", &f.redacted));
         }
         if let Some(p) = &f.provenance {
-            let state = if p.in_head {
+            let mut state = if p.in_head {
                 "still at HEAD".to_string()
             } else {
                 match &p.removed_in {
                     Some(c) => format!("removed in {}", short(c)),
-                    None => "only in history".to_string(),
+                    None => "not at HEAD".to_string(),
                 }
             };
+            if !p.in_head && !p.refs.is_empty() {
+                let refs: Vec<&str> = p
+                    .refs
+                    .iter()
+                    .map(|r| r.strip_prefix("refs/").unwrap_or(r))
+                    .collect();
+                let _ = write!(state, " · still on {}", refs.join(", "));
+            }
             let _ = writeln!(
                 out,
                 "        commit {} by {} on {} · {state} · exposed {} days",

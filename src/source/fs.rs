@@ -57,8 +57,24 @@ pub fn scan_tree(
             anyhow::bail!("{}: no such file or directory", r.display());
         }
     }
-    let mut builder = WalkBuilder::new(first);
-    for r in &opts.roots[1..] {
+    // Files named on the command line (e.g. by a pre-commit hook) bypass the walker's ignore
+    // rules, so the exclude globs are applied to them here, against their path as shown.
+    let excluded_files = explicit_file_excludes(&opts.exclude)?;
+    let roots: Vec<&PathBuf> = opts
+        .roots
+        .iter()
+        .filter(|r| {
+            !(r.is_file()
+                && excluded_files
+                    .matched_path_or_any_parents(normalise(r), false)
+                    .is_ignore())
+        })
+        .collect();
+    let Some((walk_first, rest)) = roots.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut builder = WalkBuilder::new(walk_first);
+    for r in rest {
         builder.add(r);
     }
     builder
@@ -133,6 +149,16 @@ pub fn scan_tree(
     Ok(sink.into_sorted())
 }
 
+/// The exclude globs as gitignore rules relative to the current directory, for explicit files.
+fn explicit_file_excludes(exclude: &[String]) -> anyhow::Result<ignore::gitignore::Gitignore> {
+    let mut b = ignore::gitignore::GitignoreBuilder::new("");
+    for g in exclude {
+        b.add_line(None, g)
+            .map_err(|e| anyhow::anyhow!("exclude pattern {g:?}: {e}"))?;
+    }
+    Ok(b.build()?)
+}
+
 /// Read a file, refusing files above `max` bytes (checked on metadata and again while reading,
 /// since a file can grow between the two).
 fn read_bounded(path: &Path, shown: &str, max: u64, stats: &ScanStats) -> Option<Vec<u8>> {
@@ -186,6 +212,20 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explicit_files_honour_excludes() {
+        let g = explicit_file_excludes(&["fixtures/**".into(), "*.pem".into()]).unwrap();
+        assert!(g
+            .matched_path_or_any_parents("fixtures/a/x.env", false)
+            .is_ignore());
+        assert!(g
+            .matched_path_or_any_parents("src/k.pem", false)
+            .is_ignore());
+        assert!(!g
+            .matched_path_or_any_parents("src/x.env", false)
+            .is_ignore());
+    }
 
     #[test]
     fn display_paths_are_relative_and_slashed() {

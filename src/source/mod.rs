@@ -3,6 +3,7 @@
 //! to a [`ContentScanner`] and accounts for everything it could not scan.
 
 pub mod fs;
+pub mod git;
 
 use crate::findings::Finding;
 use serde::Serialize;
@@ -174,6 +175,30 @@ pub trait ContentScanner: Sync {
     /// `path` is the display path (relative, `/`-separated). Problems that do not stop the scan
     /// (e.g. a YAML syntax error) are reported through `stats`.
     fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding>;
+
+    /// Scan a new version of a file whose previous version was already scanned, where only
+    /// `changed` (a byte range of whole lines, after `lines_before` lines) differs. Detectors of
+    /// single matches may look at that part alone; those that need the whole document (grant
+    /// checks parse it) get all of it. The default scans everything.
+    fn scan_changed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        changed: std::ops::Range<usize>,
+        lines_before: u32,
+        stats: &ScanStats,
+    ) -> Vec<Finding> {
+        let _ = (changed, lines_before);
+        self.scan_content(path, bytes, stats)
+    }
+}
+
+/// Move findings made on a part of a file that starts after `lines` lines to the file's lines.
+pub fn shift_lines(findings: &mut [Finding], lines: u32) {
+    for f in findings {
+        f.location.line = f.location.line.saturating_add(lines);
+        f.location.end_line = f.location.end_line.saturating_add(lines);
+    }
 }
 
 /// Collects findings from many threads.
@@ -258,6 +283,26 @@ pub fn scan_guarded(
             Vec::new()
         }
     };
+    guarded(path, stats, run)
+}
+
+/// [`scan_guarded`] for a changed part of a text file ([`ContentScanner::scan_changed`]); the
+/// caller has classified the content as text. `bytes_scanned` counts the changed part.
+pub fn scan_changed_guarded(
+    scanner: &dyn ContentScanner,
+    path: &str,
+    bytes: &[u8],
+    changed: std::ops::Range<usize>,
+    lines_before: u32,
+    stats: &ScanStats,
+) -> Vec<Finding> {
+    guarded(path, stats, || {
+        stats.scanned(changed.len());
+        scanner.scan_changed(path, bytes, changed, lines_before, stats)
+    })
+}
+
+fn guarded(path: &str, stats: &ScanStats, run: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
         Ok(f) => f,
         Err(e) => {

@@ -1,0 +1,86 @@
+//! Kubernetes checks: RBAC roles and bindings that give service accounts cluster-takeover
+//! power, and workloads and secrets that hand out service-account tokens.
+
+mod admin_role_binding;
+mod default_sa_automount;
+mod escalation_verbs;
+mod long_lived_sa_token;
+mod pod_exec_create;
+mod rbac_wildcard;
+mod secrets_read_cluster_wide;
+
+use super::Check;
+use crate::models::k8s::{binding, Binding, Object};
+
+pub fn checks() -> Vec<&'static dyn Check> {
+    vec![
+        &admin_role_binding::AdminRoleBinding,
+        &rbac_wildcard::RbacWildcard,
+        &secrets_read_cluster_wide::SecretsReadClusterWide,
+        &escalation_verbs::EscalationVerbs,
+        &pod_exec_create::PodExecCreate,
+        &default_sa_automount::DefaultSaAutomount,
+        &long_lived_sa_token::LongLivedSaToken,
+    ]
+}
+
+/// How a role is named in identities and messages: `clusterrole:<name>` or
+/// `role:<namespace>:<name>`.
+fn role_identity(role: &Object<'_>) -> String {
+    let name = role.name.unwrap_or("?");
+    if role.kind == "ClusterRole" {
+        format!("clusterrole:{name}")
+    } else {
+        format!("role:{}:{name}", role.namespace_or_default())
+    }
+}
+
+/// Roles the cluster ships (`system:*`) are not the manifest author's grant.
+fn is_builtin(role: &Object<'_>) -> bool {
+    role.name.is_some_and(|n| n.starts_with("system:"))
+}
+
+/// The bindings in the same file that grant `role`.
+fn bindings_of<'a>(
+    objects: &[Object<'a>],
+    role: &Object<'_>,
+) -> Vec<(Binding<'a>, Option<&'a str>)> {
+    let Some(name) = role.name else {
+        return Vec::new();
+    };
+    objects
+        .iter()
+        .filter_map(|o| binding(o).map(|b| (b, o.namespace)))
+        .filter(|(b, ns)| {
+            b.role_kind == role.kind
+                && b.role_name == name
+                && (role.kind == "ClusterRole" || *ns == role.namespace)
+        })
+        .collect()
+}
+
+/// "bound to A, B in this file" (or nothing when the file binds the role to no one).
+fn bound_to(objects: &[Object<'_>], role: &Object<'_>) -> String {
+    let mut who: Vec<String> = bindings_of(objects, role)
+        .iter()
+        .flat_map(|(b, ns)| {
+            b.subjects
+                .iter()
+                .map(|s| s.identity(*ns))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    who.dedup();
+    if who.is_empty() {
+        String::new()
+    } else {
+        format!(" (bound to {})", who.join(", "))
+    }
+}
+
+/// Whether a ClusterRole is granted only namespace by namespace in this file (RoleBindings and
+/// no ClusterRoleBinding): its rules then do not reach cluster-wide.
+fn only_namespaced(objects: &[Object<'_>], role: &Object<'_>) -> bool {
+    let b = bindings_of(objects, role);
+    !b.is_empty() && b.iter().all(|(b, _)| !b.cluster_wide)
+}
