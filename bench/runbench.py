@@ -303,8 +303,8 @@ def write_results(args, rows, notes, nproc):
     lines.append("Scale `{}`, {} runs per command (median), {} cores, load average at the end {:.1f}; {}; {}.".format(
         args.scale, args.runs, nproc, load[0], host, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     lines.append("")
-    lines.append("| scenario | size | tool | median wall | MB/s | CPU (user+sys) | peak RSS | ferret ÷ this |")
-    lines.append("|---|---:|---|---:|---:|---:|---:|---:|")
+    lines.append("| scenario | size | tool | median wall | runs | MB/s | CPU (user+sys) | peak RSS | ferret ÷ this |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     by_scenario = {}
     for scenario, size, label, summ, note in rows:
         by_scenario.setdefault(scenario, []).append((size, label, summ, note))
@@ -312,14 +312,14 @@ def write_results(args, rows, notes, nproc):
         ferret_wall = next((s["wall"] for _, l, s, _ in items if l.startswith("ferret") and s), None)
         for size, label, summ, note in items:
             if summ is None:
-                lines.append("| {} | {} | {} | {} | | | | |".format(scenario, fmt_size(size), label, note or "no run"))
+                lines.append("| {} | {} | {} | {} | | | | | |".format(scenario, fmt_size(size), label, note or "no run"))
                 continue
             mbs = "{:.0f}".format(size / 1e6 / summ["wall"]) if size else ""
             ratio = ""
             if ferret_wall and not label.startswith("ferret"):
                 ratio = "{:.2f}×".format(ferret_wall / summ["wall"])
-            lines.append("| {} | {} | {} | {} | {} | {:.2f} s | {:.0f} MB | {} |".format(
-                scenario, fmt_size(size), label, fmt_time(summ["wall"]), mbs, summ["cpu"], summ["rss_mb"], ratio))
+            lines.append("| {} | {} | {} | {} | {} | {} | {:.2f} s | {:.0f} MB | {} |".format(
+                scenario, fmt_size(size), label, fmt_time(summ["wall"]), summ["n"], mbs, summ["cpu"], summ["rss_mb"], ratio))
     lines.append("")
     for n in notes:
         lines.append("- " + n)

@@ -7,7 +7,7 @@
 //! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
-use crate::prefilter::{Hit, KeywordDfa};
+use crate::prefilter::{Hits, KeywordDfa};
 use crate::rules::{Rule, RuleSet};
 
 /// The marker that suppresses a finding on its line.
@@ -165,6 +165,9 @@ enum Reach {
     Anywhere,
 }
 
+/// Fewer than one window per this many bytes of content, or the whole content is searched.
+const WINDOW_SPACING: usize = 2048;
+
 /// Byte reaches at most this long are used as they are: a line or whitespace walk would not
 /// make the window much smaller.
 const SHORT_REACH: usize = 256;
@@ -190,7 +193,7 @@ impl Reach {
 struct Scratch {
     hits: Vec<RuleHits>,
     /// Keyword occurrences in the current file.
-    keywords: Vec<Hit>,
+    keywords: Hits,
     /// Rules enabled in the current file, in the order they were enabled.
     touched: Vec<usize>,
 }
@@ -206,7 +209,7 @@ impl Scratch {
             h.walk = None;
         }
         self.touched.clear();
-        self.keywords.clear();
+        self.keywords.all.clear();
     }
 }
 
@@ -283,10 +286,9 @@ impl Engine {
         };
         // Every occurrence, overlapping ones too: "api_key" enables both the "key" and the
         // "api_key" rules.
-        keywords.clear();
         self.prefilter.find_all(bytes, keywords);
         {
-            for m in keywords.iter() {
+            for m in keywords.all.iter() {
                 let (s, e) = (m.start, m.end);
                 for &r in &self.keyword_rules[m.pattern as usize] {
                     enable(r, hits);
@@ -386,7 +388,13 @@ impl Engine {
                 if h.off {
                     continue;
                 }
-                if h.whole {
+                // Windows that cover most of the content, or many small ones, cost more than one
+                // search of the whole content, which finds the same matches.
+                let covered: usize = h.windows.iter().map(|(lo, hi)| hi - lo).sum();
+                if h.whole
+                    || covered > bytes.len() / 2
+                    || h.windows.len() > bytes.len() / WINDOW_SPACING
+                {
                     self.run_rule(r, bytes, &[(0, bytes.len())], &mut candidates);
                 } else {
                     self.run_rule(r, bytes, &h.windows, &mut candidates);

@@ -17,6 +17,14 @@ pub struct Hit {
     pub pattern: u32,
 }
 
+/// Reusable buffers for [`KeywordDfa::find_all`].
+#[derive(Debug, Default)]
+pub struct Hits {
+    /// The hits of the last search.
+    pub all: Vec<Hit>,
+    streams: [Vec<Hit>; STREAMS],
+}
+
 /// Streams searched together. Three measured fastest on x86-64 (two: 1.8×, three: 2.2×, four:
 /// 2.1× the single-stream speed).
 const STREAMS: usize = 3;
@@ -159,15 +167,34 @@ impl KeywordDfa {
         &self.outputs[from as usize..(from + n) as usize]
     }
 
-    /// Every keyword occurrence in `hay`, appended to `out` sorted by end, then longest first.
-    pub fn find_all(&self, hay: &[u8], out: &mut Vec<Hit>) {
-        let before = out.len();
+    /// Every keyword occurrence in `hay`, in `hits.all`, sorted by end, then longest first.
+    pub fn find_all(&self, hay: &[u8], hits: &mut Hits) {
+        hits.all.clear();
         if hay.len() < STREAMS * MIN_STREAM_LEN || self.max_len == 0 {
-            self.search(hay, 0, hay.len(), hay.len(), out);
+            self.search(hay, 0, hay.len(), hay.len(), &mut hits.all);
             return;
         }
-        self.search_interleaved(hay, out);
-        out[before..].sort_unstable_by_key(|h| (h.end, std::cmp::Reverse(h.end - h.start)));
+        let limits = self.search_interleaved(hay, &mut hits.streams);
+        // Each stream's hits are in order, and stream k + 1's follow stream k's except for
+        // ends within a keyword's length of the limit between them: sort just that stretch.
+        let order = |h: &Hit| (h.end, std::cmp::Reverse(h.end - h.start));
+        for (k, stream) in hits.streams.iter_mut().enumerate() {
+            let joint = hits.all.len();
+            hits.all.append(stream);
+            if k == 0 {
+                continue;
+            }
+            let limit = limits[k - 1];
+            let from = hits.all[..joint]
+                .iter()
+                .rposition(|h| h.end <= limit)
+                .map_or(0, |i| i + 1);
+            let to = hits.all[joint..]
+                .iter()
+                .position(|h| h.end >= limit + self.max_len)
+                .map_or(hits.all.len(), |i| joint + i);
+            hits.all[from..to].sort_unstable_by_key(order);
+        }
     }
 
     /// One stream over `hay[from..to]`, reporting keywords that start before `limit`.
@@ -206,7 +233,8 @@ impl KeywordDfa {
         }
     }
 
-    fn search_interleaved(&self, hay: &[u8], out: &mut Vec<Hit>) {
+    /// Returns where each part but the last ends (the start limit of its hits).
+    fn search_interleaved(&self, hay: &[u8], out: &mut [Vec<Hit>; STREAMS]) -> [usize; STREAMS] {
         let n = hay.len();
         let part = n / STREAMS;
         let mut starts = [0usize; STREAMS];
@@ -233,14 +261,22 @@ impl KeywordDfa {
             if any {
                 for k in 0..STREAMS {
                     if state[k] >= self.first_match {
-                        self.report(state[k], starts[k] + i + 1, limits[k], out);
+                        self.report(state[k], starts[k] + i + 1, limits[k], &mut out[k]);
                     }
                 }
             }
         }
         for k in 0..STREAMS {
-            self.resume(hay, state[k], starts[k] + common, ends[k], limits[k], out);
+            self.resume(
+                hay,
+                state[k],
+                starts[k] + common,
+                ends[k],
+                limits[k],
+                &mut out[k],
+            );
         }
+        limits
     }
 }
 
@@ -271,8 +307,12 @@ mod tests {
     }
 
     fn found(dfa: &KeywordDfa, hay: &[u8]) -> Vec<Hit> {
-        let mut out = Vec::new();
-        dfa.find_all(hay, &mut out);
+        let mut hits = Hits::default();
+        dfa.find_all(hay, &mut hits);
+        let order = |h: &Hit| (h.end, std::cmp::Reverse(h.end - h.start));
+        assert!(hits.all.windows(2).all(|w| order(&w[0]) <= order(&w[1])));
+        // Keywords of the same length ending at the same place may come in any order.
+        let mut out = hits.all;
         out.sort_unstable_by_key(|h| (h.end, std::cmp::Reverse(h.end - h.start), h.pattern));
         out
     }
@@ -319,21 +359,21 @@ mod tests {
     fn hits_come_sorted_by_end() {
         let dfa = KeywordDfa::new(&["ab", "b", "abc"]);
         let hay = b"abc ".repeat(2000);
-        let mut out = Vec::new();
-        dfa.find_all(&hay, &mut out);
-        assert!(out.windows(2).all(|w| w[0].end <= w[1].end));
-        assert_eq!(out.len(), 3 * 2000);
+        let mut hits = Hits::default();
+        dfa.find_all(&hay, &mut hits);
+        assert!(hits.all.windows(2).all(|w| w[0].end <= w[1].end));
+        assert_eq!(hits.all.len(), 3 * 2000);
     }
 
     #[test]
     fn no_keywords_and_bytes_outside_every_keyword() {
         let dfa = KeywordDfa::new::<&str>(&[]);
-        let mut out = Vec::new();
-        dfa.find_all(b"anything", &mut out);
-        assert!(out.is_empty());
+        let mut hits = Hits::default();
+        dfa.find_all(b"anything", &mut hits);
+        assert!(hits.all.is_empty());
         let dfa = KeywordDfa::new(&["\u{e9}t\u{e9}"]);
-        dfa.find_all("ÉTÉ été".as_bytes(), &mut out);
+        dfa.find_all("ÉTÉ été".as_bytes(), &mut hits);
         // Only ASCII letters fold: the UTF-8 bytes of "É" differ from those of "é".
-        assert_eq!(out.len(), 1);
+        assert_eq!(hits.all.len(), 1);
     }
 }
