@@ -343,8 +343,8 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
 pub type Matcher = regex_automata::meta::Regex;
 
 /// Compile a rule regex with exactly the configuration of [`build_regex`] (leftmost-first,
-/// bytes, Unicode off, same size limits).
-pub fn build_matcher(src: &str) -> Result<Matcher, regex_automata::meta::BuildError> {
+/// bytes, Unicode off, same size limits). The error is the build error's message.
+pub fn build_matcher(src: &str) -> Result<Matcher, String> {
     use regex_automata::{meta, util::syntax, MatchKind};
     meta::Builder::new()
         .configure(
@@ -356,6 +356,7 @@ pub fn build_matcher(src: &str) -> Result<Matcher, regex_automata::meta::BuildEr
         )
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .build(src)
+        .map_err(|e| e.to_string())
 }
 
 /// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are

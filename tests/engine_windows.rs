@@ -71,7 +71,7 @@ fn windowed_search_equals_whole_file_search_on_rule_examples() {
                     _ => {}
                 }
             }
-            found += assert_same(&rule.example_path, content.as_bytes(), &windowed, &whole);
+            found += assert_same(&rule.example_path, content.as_bytes(), windowed, whole);
         }
     }
     assert!(
@@ -97,7 +97,7 @@ fn windowed_search_equals_whole_file_search_on_labelled_files() {
                     .unwrap()
                     .to_string_lossy()
                     .replace('\\', "/");
-                found += assert_same(&rel, &std::fs::read(&p).unwrap(), &windowed, &whole);
+                found += assert_same(&rel, &std::fs::read(&p).unwrap(), windowed, whole);
             }
         }
     }
@@ -117,8 +117,8 @@ fn keyword_hits_on_long_lines_and_at_the_edges() {
         }
     }
     line.push_str("secret");
-    let n = assert_same("web/app.min.js", line.as_bytes(), &windowed, &whole);
+    let n = assert_same("web/app.min.js", line.as_bytes(), windowed, whole);
     assert!(n >= 1);
-    assert_same("a.env", b"password=", &windowed, &whole);
-    assert_same("a.env", b"ghp_", &windowed, &whole);
+    assert_same("a.env", b"password=", windowed, whole);
+    assert_same("a.env", b"ghp_", windowed, whole);
 }
