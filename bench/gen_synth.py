@@ -79,12 +79,14 @@ def provider_keys():
 
 PRIVATE_KEY_RULE = "private-key-rsa"
 
+# Real words, many holding the keywords scanners key on (token, path, session, pass…, and the
+# noisy fragments "ld_", "lob", "oci" inside build_, global, associated).
 WORDS = (
     "token path pattern session storage secret password insert global blob user account config "
     "client server request response handler buffer reader writer index cache entry value result "
     "error context state builder options parse render update delete create fetch load store key "
     "hash digest cipher stream socket address header payload message queue worker thread scope "
-    "associated social pass bypass compass passage oci ld_ build_ world_ field_ hold_ lob lobby "
+    "associated social pass bypass compass passage build world field hold lobby "
     "https http url uri endpoint api access auth credential identity role policy grant scope"
 ).split()
 
