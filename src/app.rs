@@ -1,16 +1,19 @@
 //! Wires sources → detectors → reports and decides the exit code. The only place (with
 //! `main`) that prints.
 
+mod gap;
+
 use crate::checks::{self, GrantScanner};
 use crate::cli::{
-    ChecksCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand, ScanArgs,
+    ChecksCommand, ClaimsCommand, Cli, ColorChoice, Command, ListFormat, OutputArgs, RulesCommand,
+    ScanArgs, SourceArgs,
 };
 use crate::config::{Config, DEFAULT_MAX_FILE_SIZE};
 use crate::detect::{check_examples, Engine, EngineOptions};
 use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
-use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats};
+use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats, Summary};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,6 +26,12 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Gap(args) => gap::gap(&args),
+        Command::Inventory(args) => gap::inventory(&args),
+        Command::Claims(ClaimsCommand::Import { from, file, output }) => {
+            gap::claims_import(from, &file, output.as_deref())
+        }
+        Command::Claims(ClaimsCommand::Check { files }) => gap::claims_check(&files),
         Command::Rules(RulesCommand::List { format, rule_files }) => {
             rules_list(format, &rule_files)
         }
@@ -151,7 +160,7 @@ pub fn rule_infos(set: &RuleSet) -> Vec<RuleInfo> {
         .collect()
 }
 
-fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -159,15 +168,51 @@ fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
     }
 }
 
-fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
+/// Everything a scan produced, before any report is written.
+pub struct Scanned {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Descriptions of every rule and check this scan ran.
+    pub rules: Vec<RuleInfo>,
+    /// What was scanned, in words ("working tree", …).
+    pub scope: String,
+    pub elapsed_secs: f64,
+}
+
+/// Sees each scanned item's content and findings as they are produced (the gap uses it to
+/// read suppression comments and to note which claimed files exist). Called from many threads.
+pub trait ScanObserver: Sync {
+    fn observe(&self, path: &str, bytes: &[u8], findings: &[Finding]);
+}
+
+struct Observed<'a> {
+    inner: &'a dyn ContentScanner,
+    observer: &'a dyn ScanObserver,
+}
+
+impl ContentScanner for Observed<'_> {
+    fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+        let found = self.inner.scan_content(path, bytes, stats);
+        self.observer.observe(path, bytes, &found);
+        found
+    }
+}
+
+/// Run the detectors over the sources `src` names. Shared by `scan`, `gap` and `inventory`.
+pub fn run_scan(
+    src: &SourceArgs,
+    show_secrets: bool,
+    no_progress: bool,
+    observer: Option<&dyn ScanObserver>,
+) -> anyhow::Result<Scanned> {
     let started = Instant::now();
-    let root = args
+    let root = src
         .paths
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::discover(args.config.as_deref(), &root)?;
-    let (rules, unknown) = load_rules(&config, &args.rule_files, &args.disable)?;
+    let config = Config::discover(src.config.as_deref(), &root)?;
+    let (rules, unknown) = load_rules(&config, &src.rule_files, &src.disable)?;
     // `--disable` takes rule and check ids alike.
     for id in unknown.iter().filter(|id| checks::find_check(id).is_none()) {
         eprintln!("ferret: warning: --disable/rules.disable names no rule or check: {id}");
@@ -185,81 +230,104 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let mut infos = rule_infos(&rules);
     infos.extend(check_infos());
     let mut disabled_checks = config.checks.disable.clone();
-    disabled_checks.extend(args.disable.iter().cloned());
-    let grants = GrantScanner::new(
-        &disabled_checks,
-        &config.checks.severity,
-        args.output.show_secrets,
-    );
+    disabled_checks.extend(src.disable.iter().cloned());
+    let grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
     let engine = Engine::new(
         rules,
         EngineOptions {
-            show_secrets: args.output.show_secrets,
+            show_secrets,
             allow_secrets: config.allow_secret_regexes(),
             whole_file_search: false,
         },
     );
     let detectors = Detectors { engine, grants };
+    let observed;
+    let scanner: &dyn ContentScanner = match observer {
+        Some(observer) => {
+            observed = Observed {
+                inner: &detectors,
+                observer,
+            };
+            &observed
+        }
+        None => &detectors,
+    };
     let mut exclude = config.scan.exclude.clone();
-    exclude.extend(args.exclude.iter().cloned());
-    let max_file_size = args
+    exclude.extend(src.exclude.iter().cloned());
+    let max_file_size = src
         .max_file_size
         .or(config.scan.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let stats = ScanStats::default();
-    let progress = Progress::new(&args.output);
+    let progress = Progress::new(no_progress);
     let tick = || progress.tick();
-    let (findings, scope) = if args.is_git_scan() {
-        if args.paths.len() > 1 {
+    let (findings, scope) = if src.is_git_scan() {
+        if src.paths.len() > 1 {
             anyhow::bail!("--history, --staged and --range scan one repository: give one PATH");
         }
-        let mode = if args.staged {
+        let mode = if src.staged {
             gitsrc::GitMode::Staged
-        } else if let Some(range) = &args.range {
+        } else if let Some(range) = &src.range {
             gitsrc::GitMode::Range(range.clone())
         } else {
             gitsrc::GitMode::History {
-                branch: args.branch.clone(),
-                since: args.since,
+                branch: src.branch.clone(),
+                since: src.since,
             }
         };
         let opts = gitsrc::GitOptions {
             path: root.clone(),
             mode,
-            max_blob_size: args.max_blob_size.unwrap_or(max_file_size),
-            threads: args.threads,
+            max_blob_size: src.max_blob_size.unwrap_or(max_file_size),
+            threads: src.threads,
             exclude,
         };
-        let scan = gitsrc::scan(&opts, &detectors, &stats, &tick)?;
+        let scan = gitsrc::scan(&opts, scanner, &stats, &tick)?;
         (scan.findings, scan.scope)
     } else {
         let opts = fsrc::WalkOptions {
-            roots: args.paths.clone(),
+            roots: src.paths.clone(),
             exclude,
             max_file_size,
-            threads: args.threads,
-            respect_ignore_files: !args.no_ignore,
+            threads: src.threads,
+            respect_ignore_files: !src.no_ignore,
         };
         (
-            fsrc::scan_tree(&opts, &detectors, &stats, &tick)?,
+            fsrc::scan_tree(&opts, scanner, &stats, &tick)?,
             "working tree".to_string(),
         )
     };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;
-    let (findings, hidden) = split_test_findings(findings, args.include_tests);
+    let (findings, hidden) = split_test_findings(findings, src.include_tests);
     let mut summary = stats.snapshot();
     summary.hidden_test_findings = hidden;
-    let report = Report {
-        findings: &findings,
-        summary: &summary,
-        rules: &infos,
-        elapsed_secs: started.elapsed().as_secs_f64(),
+    Ok(Scanned {
+        findings,
+        summary,
+        rules: infos,
         scope,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
+    let scanned = run_scan(
+        &args.source,
+        args.output.show_secrets,
+        args.output.no_progress,
+        None,
+    )?;
+    let report = Report {
+        findings: &scanned.findings,
+        summary: &scanned.summary,
+        rules: &scanned.rules,
+        elapsed_secs: scanned.elapsed_secs,
+        scope: scanned.scope.clone(),
         secrets_shown: args.output.show_secrets,
     };
     emit(&report, &args.output)?;
-    Ok(exit_code(&findings, args))
+    Ok(exit_code(&scanned.findings, args))
 }
 
 fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Result<Vec<Finding>> {
@@ -325,7 +393,7 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
     }
 }
 
-fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+pub(crate) fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         Ok(())
     } else {
@@ -347,9 +415,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(out: &OutputArgs) -> Progress {
+    fn new(no_progress: bool) -> Progress {
         let interactive =
-            std::io::stderr().is_terminal() && !out.no_progress && std::env::var_os("CI").is_none();
+            std::io::stderr().is_terminal() && !no_progress && std::env::var_os("CI").is_none();
         let bar = interactive.then(|| {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(
@@ -479,10 +547,12 @@ fn checks_list(format: ListFormat) -> anyhow::Result<i32> {
         }
         ListFormat::Text => {
             let mut s = String::new();
+            // The id column fits the longest id, so the columns stay aligned.
+            let width = all.iter().map(|c| c.info().id.len()).max().unwrap_or(0);
             for c in &all {
                 let i = c.info();
                 s.push_str(&format!(
-                    "{:<36} {:<15} {:<8} {:<6} {}\n",
+                    "{:<width$} {:<15} {:<8} {:<6} {}\n",
                     i.id,
                     i.platform.as_str(),
                     i.severity.as_str(),

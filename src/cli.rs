@@ -1,6 +1,7 @@
 //! The command line: the only module that knows clap. Flags named here are a contract
 //! (docs/cli.md); renaming one is a breaking change.
 
+use crate::report::gap::GapFormat;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use std::path::PathBuf;
     name = "ferret",
     version,
     about = "Find leaked secrets and over-broad grants of non-human identities, and hold them against what the security programme claims.",
-    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above --fail-on, 2 usage or runtime error."
+    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings (or, for gap, contradicted claims) at or above --fail-on, 2 usage or runtime error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +24,14 @@ pub enum Command {
     /// over-broad grants.
     // Boxed: the scan options dwarf the other subcommands.
     Scan(Box<ScanArgs>),
+    /// Hold the security programme's claims against the evidence in the code: every claim gets
+    /// a verdict, reported figures are set beside measured ones, unclaimed exposure is listed.
+    Gap(Box<GapArgs>),
+    /// List the non-human identities the code reveals, with where each appears.
+    Inventory(Box<InventoryArgs>),
+    /// Import or check claims ledgers.
+    #[command(subcommand)]
+    Claims(ClaimsCommand),
     /// List or check the secret rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -86,19 +95,12 @@ pub struct OutputArgs {
     pub no_progress: bool,
 }
 
+/// What to scan and how: shared by `scan`, `gap` and `inventory`.
 #[derive(Debug, Clone, Args)]
-pub struct ScanArgs {
+pub struct SourceArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Lowest severity that fails the run (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Info)]
-    pub fail_on: FailOn,
-    /// Always exit 0 when the scan itself succeeded (report-only runs, e.g. SARIF upload).
-    #[arg(long)]
-    pub exit_zero: bool,
     /// Configuration file (default: .ferret.toml in the scanned directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -151,11 +153,128 @@ pub struct ScanArgs {
     pub max_blob_size: Option<u64>,
 }
 
-impl ScanArgs {
+impl SourceArgs {
     /// Whether the scan reads git objects rather than the working tree.
     pub fn is_git_scan(&self) -> bool {
         self.history || self.staged || self.range.is_some()
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Lowest severity that fails the run (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Info)]
+    pub fail_on: FailOn,
+    /// Always exit 0 when the scan itself succeeded (report-only runs, e.g. SARIF upload).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// What makes `gap` exit with code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GapFailOn {
+    /// Any claim the evidence contradicts (the default).
+    Contradicted,
+    /// A contradicted claim, or an exception that needs review.
+    Review,
+    /// Any of the above, or exposure that no claim covers.
+    Unclaimed,
+    /// Never: report only.
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GapArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The programme's claims: a ferret ledger, or another tool's state read directly as
+    /// TOOL:FILE (ferret, gitleaks, gitleaksignore, detect-secrets, github-alerts, sarif; the
+    /// format is detected when TOOL is left out). Repeatable. Default: ferret.claims.yaml in
+    /// the scanned directory, if there is one.
+    #[arg(long = "claims", value_name = "[TOOL:]FILE")]
+    pub claims: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = GapFormat::Text)]
+    pub format: GapFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Do not show a progress bar on standard error.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// What makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = GapFailOn::Contradicted)]
+    pub fail_on: GapFailOn,
+    /// Always exit 0 when the run itself succeeded (same as --fail-on never).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Do not read other tools' suppression comments (gitleaks:allow, nosec, …) as claims.
+    #[arg(long)]
+    pub no_inline_claims: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Write the inventory to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not show a progress bar on standard error.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Formats `claims import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFrom {
+    Gitleaks,
+    Gitleaksignore,
+    DetectSecrets,
+    GithubAlerts,
+    Sarif,
+}
+
+impl ImportFrom {
+    pub fn format(self) -> crate::claims::import::Format {
+        use crate::claims::import::Format;
+        match self {
+            ImportFrom::Gitleaks => Format::Gitleaks,
+            ImportFrom::Gitleaksignore => Format::Gitleaksignore,
+            ImportFrom::DetectSecrets => Format::DetectSecrets,
+            ImportFrom::GithubAlerts => Format::GithubAlerts,
+            ImportFrom::Sarif => Format::Sarif,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimsCommand {
+    /// Turn another tool's state into a ferret claims ledger (printed as YAML).
+    Import {
+        /// The tool whose file FILE is.
+        #[arg(long, value_enum)]
+        from: ImportFrom,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the ledger to OUT instead of standard output.
+        #[arg(long, short = 'o', value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+    /// Validate claims ledgers: every problem with file, line and field.
+    Check {
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

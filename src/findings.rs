@@ -205,6 +205,9 @@ pub struct Finding {
     /// Never serialised: SHA-256 of the raw secret, for matching claims ledgers in memory.
     #[serde(skip)]
     pub secret_sha256: Option<String>,
+    /// Never serialised: SHA-1 of the raw secret, the hash detect-secrets baselines record.
+    #[serde(skip)]
+    pub secret_sha1: Option<String>,
 }
 
 impl Finding {
@@ -262,6 +265,7 @@ impl FindingBuilder {
                 provenance: None,
                 secret: None,
                 secret_sha256: None,
+                secret_sha1: None,
             },
             fingerprint_material: Vec::new(),
         }
@@ -305,6 +309,7 @@ impl FindingBuilder {
     pub fn secret(mut self, raw: &[u8], show: bool) -> Self {
         self.fingerprint_material = raw.to_vec();
         self.finding.secret_sha256 = Some(sha256_hex(raw));
+        self.finding.secret_sha1 = Some(sha1_hex(raw));
         if show {
             self.finding.secret = Some(String::from_utf8_lossy(raw).into_owned());
         }
@@ -375,6 +380,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
+    for b in d {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let d = Sha1::digest(bytes);
+    let mut s = String::with_capacity(40);
     for b in d {
         s.push_str(&format!("{b:02x}"));
     }

@@ -1,5 +1,5 @@
-//! Grant checks for GitHub Actions, GitLab CI and Kubernetes, run through the binary:
-//! snapshot of every finding on the fixtures, positive and negative fixtures per check,
+//! Grant checks for GitHub Actions, GitLab CI, Kubernetes, AWS, GCP and Azure, run through the
+//! binary: snapshot of every finding on the fixtures, positive and negative fixtures per check,
 //! malformed input, configuration, and the generated documentation.
 //!
 //! Snapshots (path, line, column, check id, identity and severity of every grant finding) live
@@ -14,6 +14,9 @@ const PLATFORMS: &[(&str, &str)] = &[
     ("github", "github-actions"),
     ("gitlab", "gitlab-ci"),
     ("kubernetes", "kubernetes"),
+    ("aws", "aws"),
+    ("gcp", "gcp"),
+    ("azure", "azure"),
 ];
 
 fn root() -> PathBuf {

@@ -6,12 +6,15 @@
 //! Each check is declared with [`declare_check!`], whose doc text is both the rustdoc of the
 //! check and its user documentation (`ferret checks list`, `docs/checks/`): one source.
 
+pub mod aws;
+pub mod azure;
+pub mod gcp;
 pub mod github;
 pub mod gitlab;
 pub mod kubernetes;
 
 use crate::findings::{mask_secret, Confidence, Finding, FindingBuilder, Kind, Severity};
-use crate::models::{yaml, LineIndex, Node, Span};
+use crate::models::{hcl, json, yaml, LineIndex, Node, Span};
 use crate::source::{ScanStats, SkipReason};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -305,6 +308,9 @@ pub fn registry() -> Vec<&'static dyn Check> {
     let mut all = github::checks();
     all.extend(gitlab::checks());
     all.extend(kubernetes::checks());
+    all.extend(aws::checks());
+    all.extend(gcp::checks());
+    all.extend(azure::checks());
     all
 }
 
@@ -422,7 +428,8 @@ impl GrantScanner {
                 ),
             }
         }
-        out.retain(|f| !suppressed(&doc, f));
+        let allowed = suppressed_lines(&doc);
+        out.retain(|f| !allowed.contains(&f.location.line));
         for f in &mut out {
             if let Some(s) = self.severity.get(f.rule_id.as_str()) {
                 f.severity = *s;
@@ -459,8 +466,24 @@ fn parse(class: Classified, bytes: &[u8]) -> Parsed {
             }
             Err(e) => Parsed::Error(format!("YAML syntax error at {e}")),
         },
-        // JSON and HCL models are loaded by their own modules when present.
-        Syntax::Json | Syntax::Hcl => Parsed::Unsupported,
+        Syntax::Json | Syntax::Hcl => {
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    let (line, column) = LineIndex::new(bytes).position(e.valid_up_to());
+                    return Parsed::Error(format!("line {line}, column {column}: not valid UTF-8"));
+                }
+            };
+            let (what, loaded) = if class.syntax == Syntax::Json {
+                ("JSON", json::parse(text))
+            } else {
+                ("HCL", hcl::parse(text))
+            };
+            match loaded {
+                Ok(root) => Parsed::Roots(vec![root]),
+                Err(e) => Parsed::Error(format!("{what} syntax error at {e}")),
+            }
+        }
     }
 }
 
@@ -475,12 +498,12 @@ fn line_start(bytes: &[u8], line: u32) -> usize {
 }
 
 /// `ferret:allow` on a finding's first line suppresses it, as it does for secrets.
-fn suppressed(doc: &Document<'_>, f: &Finding) -> bool {
-    let line = f.location.line as usize;
-    doc.bytes
-        .split(|&b| b == b'\n')
-        .nth(line.saturating_sub(1))
-        .is_some_and(|l| memchr::memmem::find(l, crate::detect::SUPPRESSION_MARKER).is_some())
+/// Found once per file: looking the line up per finding was quadratic on generated files
+/// with thousands of findings.
+fn suppressed_lines(doc: &Document<'_>) -> HashSet<u32> {
+    memchr::memmem::find_iter(doc.bytes, crate::detect::SUPPRESSION_MARKER)
+        .map(|at| doc.index.position(at).0)
+        .collect()
 }
 
 /// A check's documentation as Markdown: the doc comment with rustdoc's leading space removed.

@@ -5,12 +5,40 @@
 //! the offending key or value, and so one IAM policy evaluator serves policies found in JSON
 //! files, CloudFormation YAML and Terraform alike.
 
-use crate::findings::Location;
-
+pub mod cfn;
 pub mod gha;
 pub mod gitlab;
+pub mod hcl;
+pub mod iam;
+pub mod json;
 pub mod k8s;
+pub mod terraform;
 pub mod yaml;
+
+use crate::findings::Location;
+
+/// Why a structured file could not be loaded, with the position of the problem (1-based line and
+/// column, as an editor shows them) so the scan summary can name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset in the file.
+    pub offset: usize,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 /// A byte range into the original content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,6 +117,25 @@ impl Node {
             .iter()
             .find(|(k, _)| k.as_str().is_some_and(|s| s.eq_ignore_ascii_case(key)))
             .map(|(_, v)| v)
+    }
+
+    /// Every value under `key`: HCL repeats block names (`statement { … } statement { … }`).
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(move |(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// The source text of an expression that is not a literal (HCL `var.x`, a CloudFormation
+    /// intrinsic kept as text).
+    pub fn as_expr(&self) -> Option<&str> {
+        match &self.value {
+            Value::Expr(s) => Some(s),
+            Value::Tagged(_, inner) => inner.as_expr(),
+            _ => None,
+        }
     }
 
     /// The (key, value) pair for `key`, so a finding can point at the key.

@@ -1,6 +1,8 @@
 //! Reports are written from findings and the scan summary alone; each format is one file.
 
+pub mod gap;
 pub mod github;
+pub mod inventory;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
