@@ -378,6 +378,7 @@ pub fn run_scan(
             show_secrets,
             allow_secrets: config.allow_secret_regexes(),
             max_findings_per_file: src.max_findings_per_file,
+            whole_file_search: false,
         },
     );
     let budget = src

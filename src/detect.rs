@@ -2,12 +2,13 @@
 //! filters → inline suppressions → findings with positions, identities and redacted excerpts.
 //!
 //! One Aho-Corasick automaton holds the keywords of every rule. A file is searched for keywords
-//! once; only the rules whose keywords occurred run their regex. Content is bytes: invalid UTF-8
+//! once; only the rules whose keywords occurred run their regex, and only around the keyword
+//! occurrences when the regex's matches have a bounded length. Content is bytes: invalid UTF-8
 //! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
+use crate::prefilter::{Hits, KeywordDfa};
 use crate::rules::{Rule, RuleSet};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -37,16 +38,21 @@ pub struct EngineOptions {
     /// hundreds of thousands of tokens is generated data or an attack on the scanner's memory
     /// (each finding costs about a kilobyte); the rest are counted, not built.
     pub max_findings_per_file: usize,
+    /// Run each enabled rule over the whole content rather than around its keyword hits.
+    /// Slower; the reference that tests hold the windowed search to.
+    pub whole_file_search: bool,
 }
 
 /// A compiled rule set.
 pub struct Engine {
     rules: Vec<Rule>,
-    prefilter: Option<AhoCorasick>,
+    prefilter: KeywordDfa,
     /// Keyword pattern index → rules that keyword enables.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords: they run on every file their `paths` select.
     path_only_rules: Vec<usize>,
+    /// Per rule: how far its matches reach from a keyword hit.
+    reach: Vec<Reach>,
     options: EngineOptions,
 }
 
@@ -72,6 +78,171 @@ pub struct FileScan {
     pub unreported: usize,
 }
 
+/// Where one rule's regex must run in one file.
+#[derive(Default)]
+struct RuleHits {
+    enabled: bool,
+    /// The rule's `paths` do not select this file.
+    off: bool,
+    /// The regex runs on the whole file (its matches are unbounded, or it has no keywords).
+    whole: bool,
+    /// Disjoint byte ranges in ascending order, each covering every match that can contain
+    /// one of the keyword hits it was built from.
+    windows: Vec<(usize, usize)>,
+    /// For line-bounded windows: where the line of the last hit ends; later hits on the same
+    /// line add nothing.
+    hit_line_end: usize,
+    /// For windows bounded by non-whitespace bytes: a walk that moves forward with the hits,
+    /// so each byte is counted a bounded number of times however many hits there are.
+    walk: Option<SpaceWalk>,
+}
+
+/// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
+/// smallest position with at most `max` such bytes in `lo..s`, `hi` the position of the
+/// `max + 1`-th such byte from `e` on (or the end).
+#[derive(Clone, Copy)]
+struct SpaceWalk {
+    s: usize,
+    lo: usize,
+    lo_count: usize,
+    e: usize,
+    hi: usize,
+    hi_count: usize,
+}
+
+fn is_space(b: u8) -> bool {
+    crate::rules::is_ascii_space(u32::from(b))
+}
+
+fn count_non_space(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| !is_space(b)).count()
+}
+
+impl SpaceWalk {
+    fn start(bytes: &[u8], s: usize, e: usize, max: usize) -> SpaceWalk {
+        let (mut lo, mut lo_count) = (s, 0);
+        while lo > 0 {
+            if !is_space(bytes[lo - 1]) {
+                if lo_count == max {
+                    break;
+                }
+                lo_count += 1;
+            }
+            lo -= 1;
+        }
+        let (hi, hi_count) = Self::forward(bytes, e, 0, max);
+        SpaceWalk {
+            s,
+            lo,
+            lo_count,
+            e,
+            hi,
+            hi_count,
+        }
+    }
+
+    /// Walk from `at` (with `count` non-whitespace bytes behind) to the `max + 1`-th.
+    fn forward(bytes: &[u8], mut at: usize, mut count: usize, max: usize) -> (usize, usize) {
+        while at < bytes.len() {
+            if !is_space(bytes[at]) {
+                if count == max {
+                    break;
+                }
+                count += 1;
+            }
+            at += 1;
+        }
+        (at, count)
+    }
+
+    /// Move to the next hit. Hits arrive by ascending end; a start before the previous one
+    /// (a keyword containing the previous keyword) restarts the walk.
+    fn advance(&mut self, bytes: &[u8], s: usize, e: usize, max: usize) {
+        if s < self.s || e >= self.hi {
+            *self = Self::start(bytes, s, e, max);
+            return;
+        }
+        let mut count = self.lo_count + count_non_space(&bytes[self.s..s]);
+        let mut lo = self.lo;
+        while count > max {
+            if !is_space(bytes[lo]) {
+                count -= 1;
+            }
+            lo += 1;
+        }
+        (self.s, self.lo, self.lo_count) = (s, lo, count);
+        let behind = self.hi_count - count_non_space(&bytes[self.e..e]);
+        (self.hi, self.hi_count) = Self::forward(bytes, self.hi, behind, max);
+        self.e = e;
+    }
+}
+
+/// How the engine bounds where a rule's match can be relative to a keyword hit, chosen from
+/// the facts its regex guarantees (see [`Rule`]): the tightest that is cheap to compute.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    /// Within `len` bytes of the hit.
+    Bytes(usize),
+    /// Within `lines` lines of the hit's line (and `len` bytes, when bounded).
+    Lines { lines: usize, len: Option<usize> },
+    /// Within `max` non-whitespace bytes of the hit (and `len` bytes, when bounded).
+    NonSpace { max: usize, len: Option<usize> },
+    /// Anywhere: the regex runs over the whole content.
+    Anywhere,
+}
+
+/// Fewer than one window per this many bytes of content, or the whole content is searched.
+const WINDOW_SPACING: usize = 2048;
+
+/// Byte reaches at most this long are used as they are: a line or whitespace walk would not
+/// make the window much smaller.
+const SHORT_REACH: usize = 256;
+/// More lines than this make a line walk per hit slower than the bytes it saves.
+const MAX_LINE_REACH: usize = 64;
+
+impl Reach {
+    fn of(rule: &Rule) -> Reach {
+        let len = rule.max_match_len;
+        match (len, rule.max_match_newlines, rule.max_match_non_space) {
+            (Some(l), _, _) if l <= SHORT_REACH => Reach::Bytes(l),
+            (_, Some(lines), _) if lines <= MAX_LINE_REACH => Reach::Lines { lines, len },
+            (_, _, Some(max)) => Reach::NonSpace { max, len },
+            (Some(l), _, _) => Reach::Bytes(l),
+            _ => Reach::Anywhere,
+        }
+    }
+}
+
+/// Per-thread buffers reused from file to file, so scanning a file allocates nothing until a
+/// regex matches.
+#[derive(Default)]
+struct Scratch {
+    hits: Vec<RuleHits>,
+    /// Keyword occurrences in the current file.
+    keywords: Hits,
+    /// Rules enabled in the current file, in the order they were enabled.
+    touched: Vec<usize>,
+}
+
+impl Scratch {
+    fn reset(&mut self) {
+        for &r in &self.touched {
+            let h = &mut self.hits[r];
+            h.enabled = false;
+            h.off = false;
+            h.whole = false;
+            h.windows.clear();
+            h.walk = None;
+        }
+        self.touched.clear();
+        self.keywords.all.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 impl Engine {
     pub fn new(set: RuleSet, options: EngineOptions) -> Engine {
         let rules = set.rules;
@@ -92,23 +263,23 @@ impl Engine {
                 }
             }
         }
-        let prefilter = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .expect("keyword automaton"),
-            )
-        };
+        let prefilter = KeywordDfa::new(&patterns);
+        let reach = rules
+            .iter()
+            .map(|r| {
+                if options.whole_file_search {
+                    Reach::Anywhere
+                } else {
+                    Reach::of(r)
+                }
+            })
+            .collect();
         Engine {
             rules,
             prefilter,
             keyword_rules,
             path_only_rules,
+            reach,
             options,
         }
     }
@@ -117,34 +288,111 @@ impl Engine {
         &self.rules
     }
 
-    /// Which rules could match this content: those whose keywords occur, plus path-only rules,
-    /// restricted to rules that apply to `path`. Sorted and unique.
-    fn candidate_rules(&self, path: &str, bytes: &[u8]) -> Vec<usize> {
-        let mut enabled = vec![false; self.rules.len()];
-        let mut remaining = self.rules.len();
-        if let Some(ac) = &self.prefilter {
-            // Overlapping search: "api_key" must enable both the "key" and "api_key" rules.
-            for m in ac.find_overlapping_iter(bytes) {
-                for &r in &self.keyword_rules[m.pattern().as_usize()] {
-                    if !enabled[r] {
-                        enabled[r] = true;
-                        remaining -= 1;
+    /// Find every keyword occurrence and turn it into a search window for each rule it
+    /// enables. Every match of a rule contains one of its keywords (checked by the test suite on
+    /// every example) and is at most `max_match_len` long, so a match holding the keyword at
+    /// `s..e` lies within `e - max..s + max`; a match of unbounded length that holds at most
+    /// `n` line feeds lies within `n` lines of the keyword's line.
+    fn collect_hits(&self, path: &str, bytes: &[u8], scratch: &mut Scratch) {
+        let Scratch {
+            hits,
+            keywords,
+            touched,
+        } = scratch;
+        if hits.len() < self.rules.len() {
+            hits.resize_with(self.rules.len(), RuleHits::default);
+        }
+        let mut enable = |r: usize, hits: &mut [RuleHits]| {
+            let h = &mut hits[r];
+            if !h.enabled {
+                h.enabled = true;
+                h.off = !self.rules[r].applies_to_path(path);
+                touched.push(r);
+            }
+        };
+        // Every occurrence, overlapping ones too: "api_key" enables both the "key" and the
+        // "api_key" rules.
+        self.prefilter.find_all(bytes, keywords);
+        {
+            for m in keywords.all.iter() {
+                let (s, e) = (m.start, m.end);
+                for &r in &self.keyword_rules[m.pattern as usize] {
+                    enable(r, hits);
+                    let h = &mut hits[r];
+                    if h.whole || h.off {
+                        continue;
                     }
-                }
-                if remaining == 0 {
-                    break;
+                    let (lo, hi) = match self.reach[r] {
+                        Reach::Bytes(len) => (
+                            e.saturating_sub(len),
+                            s.saturating_add(len).min(bytes.len()),
+                        ),
+                        Reach::Lines { lines, len } => {
+                            // Without a byte bound, later hits on the same line add nothing
+                            // (with one, the line may be longer than the window).
+                            if len.is_none() {
+                                if !h.windows.is_empty() && e <= h.hit_line_end {
+                                    continue;
+                                }
+                                h.hit_line_end = line_end(bytes, e - 1);
+                            }
+                            let floor = len.map_or(0, |l| e.saturating_sub(l));
+                            let ceiling = len.map_or(bytes.len(), |l| (s + l).min(bytes.len()));
+                            let lo = lines_before(bytes, s, lines, floor);
+                            let hi = lines_after(bytes, e - 1, lines, ceiling);
+                            (lo, hi)
+                        }
+                        Reach::NonSpace { max, len } => {
+                            let walk = match &mut h.walk {
+                                Some(w) => {
+                                    w.advance(bytes, s, e, max);
+                                    *w
+                                }
+                                None => *h.walk.insert(SpaceWalk::start(bytes, s, e, max)),
+                            };
+                            match len {
+                                Some(l) => (
+                                    walk.lo.max(e.saturating_sub(l)),
+                                    walk.hi.min(s.saturating_add(l)),
+                                ),
+                                None => (walk.lo, walk.hi),
+                            }
+                        }
+                        Reach::Anywhere => {
+                            h.whole = true;
+                            continue;
+                        }
+                    };
+                    match h.windows.last_mut() {
+                        Some(last) if lo <= last.1 => {
+                            last.0 = last.0.min(lo);
+                            last.1 = last.1.max(hi);
+                        }
+                        _ => h.windows.push((lo, hi)),
+                    }
                 }
             }
         }
         for &r in &self.path_only_rules {
-            enabled[r] = true;
+            enable(r, hits);
+            hits[r].whole = true;
         }
-        enabled
-            .iter()
-            .enumerate()
-            .filter(|(i, on)| **on && self.rules[*i].applies_to_path(path))
-            .map(|(i, _)| i)
-            .collect()
+        // Window starts almost always ascend with the hits; where a keyword containing the
+        // previous one moved a start back, restore order.
+        for &r in touched.iter() {
+            let w = &mut hits[r].windows;
+            if w.windows(2).any(|p| p[1].0 <= p[0].1) {
+                w.sort_unstable();
+                let mut merged: Vec<(usize, usize)> = Vec::with_capacity(w.len());
+                for &(lo, hi) in w.iter() {
+                    match merged.last_mut() {
+                        Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                        _ => merged.push((lo, hi)),
+                    }
+                }
+                *w = merged;
+            }
+        }
     }
 
     /// Scan one file's content. `path` is the `/`-separated path relative to the scan root;
@@ -160,12 +408,43 @@ impl Engine {
     pub fn scan_until(&self, path: &str, bytes: &[u8], deadline: Option<Instant>) -> FileScan {
         let mut candidates = Vec::new();
         let mut timed_out = false;
-        for r in self.candidate_rules(path, bytes) {
-            if past(deadline) || !self.run_rule(r, bytes, &mut candidates, deadline) {
-                timed_out = true;
-                break;
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let scratch = &mut *guard;
+            // A panic in an earlier scan on this thread (caught by the source) may have left
+            // state behind.
+            scratch.reset();
+            self.collect_hits(path, bytes, scratch);
+            // Rule order, so candidates (and so overlap resolution ties) do not depend on
+            // where keywords happened to occur.
+            scratch.touched.sort_unstable();
+            for &r in &scratch.touched {
+                let h = &scratch.hits[r];
+                if h.off {
+                    continue;
+                }
+                if past(deadline) {
+                    timed_out = true;
+                    break;
+                }
+                // Windows that cover most of the content, or many small ones, cost more than one
+                // search of the whole content, which finds the same matches.
+                let covered: usize = h.windows.iter().map(|(lo, hi)| hi - lo).sum();
+                let finished = if h.whole
+                    || covered > bytes.len() / 2
+                    || h.windows.len() > bytes.len() / WINDOW_SPACING
+                {
+                    self.run_rule(r, bytes, &[(0, bytes.len())], &mut candidates, deadline)
+                } else {
+                    self.run_rule(r, bytes, &h.windows, &mut candidates, deadline)
+                };
+                if !finished {
+                    timed_out = true;
+                    break;
+                }
             }
-        }
+            scratch.reset();
+        });
         let (findings, unreported) = if candidates.is_empty() {
             (Vec::new(), 0)
         } else {
@@ -178,55 +457,110 @@ impl Engine {
         }
     }
 
-    /// Run one rule; false when the deadline passed before the rule finished.
+    /// Run rule `r` over each window `bytes[lo..hi]`; look-around assertions see the whole
+    /// content, so a match found in a window is exactly the match a search of the whole content
+    /// finds there. False when the deadline passed before the rule finished.
     fn run_rule(
         &self,
         r: usize,
         bytes: &[u8],
+        windows: &[(usize, usize)],
         out: &mut Vec<Candidate>,
         deadline: Option<Instant>,
     ) -> bool {
-        let rule = &self.rules[r];
-        for (n, caps) in rule.regex().captures_iter(bytes).enumerate() {
-            if n % DEADLINE_CHECK_EVERY == DEADLINE_CHECK_EVERY - 1 && past(deadline) {
+        let re = self.rules[r].regex();
+        let mut caps = re.create_captures();
+        let mut matches = 0usize;
+        for &(lo, hi) in windows {
+            if !self.run_window(r, bytes, lo, hi, &mut caps, out, &mut matches, deadline) {
                 return false;
             }
-            let Some(secret) = caps.name("secret") else {
-                continue;
-            };
-            let value = secret.as_bytes();
-            if value.is_empty() {
-                continue;
-            }
-            if let Some(min) = rule.entropy {
-                if shannon_entropy(value) < min {
-                    continue;
-                }
-            }
-            if is_documentation_value(value) || (rule.generic && is_placeholder(value)) {
-                continue;
-            }
-            if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
-                continue;
-            }
-            let whole = caps.get(0).expect("group 0");
-            let identity = self.identity_for(rule, &caps, bytes, secret.start());
-            out.push(Candidate {
-                rule: r,
-                secret_start: secret.start(),
-                secret_end: secret.end(),
-                match_start: whole.start(),
-                match_end: whole.end(),
-                identity,
-            });
         }
         true
+    }
+
+    /// False when the deadline passed (checked every [`DEADLINE_CHECK_EVERY`] matches of the
+    /// rule, counted in `matches` across its windows).
+    #[allow(clippy::too_many_arguments)]
+    fn run_window(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        lo: usize,
+        hi: usize,
+        caps: &mut regex_automata::util::captures::Captures,
+        out: &mut Vec<Candidate>,
+        matches: &mut usize,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let re = self.rules[r].regex();
+        let mut input = regex_automata::Input::new(bytes).range(lo..hi);
+        loop {
+            re.search_captures(&input, caps);
+            let Some(whole) = caps.get_match() else {
+                break;
+            };
+            *matches += 1;
+            if *matches % DEADLINE_CHECK_EVERY == 0 && past(deadline) {
+                return false;
+            }
+            // Step over empty matches the way the regex crate's iterators do.
+            let next = if whole.is_empty() {
+                whole.end() + 1
+            } else {
+                whole.end()
+            };
+            self.check_match(r, bytes, caps, out);
+            if next > hi {
+                break;
+            }
+            input.set_start(next);
+        }
+        true
+    }
+
+    fn check_match(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        caps: &regex_automata::util::captures::Captures,
+        out: &mut Vec<Candidate>,
+    ) {
+        let rule = &self.rules[r];
+        let Some(secret) = caps.get_group_by_name("secret") else {
+            return;
+        };
+        let value = &bytes[secret.range()];
+        if value.is_empty() {
+            return;
+        }
+        if let Some(min) = rule.entropy {
+            if shannon_entropy(value) < min {
+                return;
+            }
+        }
+        if is_documentation_value(value) || (rule.generic && is_placeholder(value)) {
+            return;
+        }
+        if self.options.allow_secrets.iter().any(|a| a.is_match(value)) {
+            return;
+        }
+        let whole = caps.get_match().expect("a match");
+        let identity = self.identity_for(rule, caps, bytes, secret.start);
+        out.push(Candidate {
+            rule: r,
+            secret_start: secret.start,
+            secret_end: secret.end,
+            match_start: whole.start(),
+            match_end: whole.end(),
+            identity,
+        });
     }
 
     fn identity_for(
         &self,
         rule: &Rule,
-        caps: &regex::bytes::Captures<'_>,
+        caps: &regex_automata::util::captures::Captures,
         bytes: &[u8],
         at: usize,
     ) -> Option<String> {
@@ -253,11 +587,11 @@ impl Engine {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
             let end = after.find('}')?;
-            let value = caps.name(&after[..end])?;
-            if value.as_bytes().is_empty() {
+            let value = &bytes[caps.get_group_by_name(&after[..end])?.range()];
+            if value.is_empty() {
                 return None;
             }
-            out.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            out.push_str(&String::from_utf8_lossy(value));
             rest = &after[end + 1..];
         }
         out.push_str(rest);
@@ -669,6 +1003,11 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     false
 }
 
+/// End (the line feed's offset, or the end of the content) of the line holding `at`.
+fn line_end(bytes: &[u8], at: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
+}
+
 fn past(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
 }
@@ -690,6 +1029,37 @@ fn line_window(bytes: &[u8], at: usize, lines: usize, max_bytes: usize) -> (usiz
         .nth(lines)
         .map_or(ceil, |p| at + p);
     (lo, hi)
+}
+
+/// Start of the line `lines` lines above the one holding `at`, or `floor` if that is later.
+fn lines_before(bytes: &[u8], at: usize, lines: usize, floor: usize) -> usize {
+    let floor = floor.min(at);
+    let mut lo = at;
+    for _ in 0..=lines {
+        match memchr::memrchr(b'\n', &bytes[floor..lo]) {
+            Some(p) => lo = floor + p,
+            None => return floor,
+        }
+    }
+    lo + 1
+}
+
+/// End (before its line feed) of the line `lines` lines below the one holding `at`, or
+/// `ceiling` if that is earlier.
+fn lines_after(bytes: &[u8], at: usize, lines: usize, ceiling: usize) -> usize {
+    let ceiling = ceiling.max(at + 1).min(bytes.len());
+    let mut from = at;
+    let mut hi = at;
+    for _ in 0..=lines {
+        match memchr::memchr(b'\n', &bytes[from.min(ceiling)..ceiling]) {
+            Some(p) => {
+                hi = from + p;
+                from = hi + 1;
+            }
+            None => return ceiling,
+        }
+    }
+    hi
 }
 
 /// Start of the last UTF-8 character of `bytes[start..end]`.

@@ -14,6 +14,7 @@ pub mod detect;
 pub mod findings;
 pub mod gap;
 pub mod models;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod source;

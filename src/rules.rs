@@ -63,7 +63,16 @@ pub struct Rule {
     /// The regex source; compiled on first use (see [`Rule::regex`]) so a scan pays only for
     /// the rules whose keywords occur.
     pub regex_source: String,
-    compiled: OnceLock<regex::bytes::Regex>,
+    compiled: OnceLock<Matcher>,
+    /// The longest match the regex can produce, in bytes (`None`: unbounded). Every match
+    /// contains a keyword, so the engine runs the regex only this far around keyword hits.
+    pub max_match_len: Option<usize>,
+    /// The most line feeds a match can contain (`None`: unbounded): a match containing a
+    /// keyword lies within this many lines of it.
+    pub max_match_newlines: Option<usize>,
+    /// The most bytes other than ASCII whitespace a match can contain (`None`: unbounded).
+    /// Bounded for regexes whose only unbounded parts are whitespace runs (`key\s*=\s*value`).
+    pub max_match_non_space: Option<usize>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub entropy: Option<f64>,
@@ -83,10 +92,10 @@ pub struct Rule {
 impl Rule {
     /// The compiled regex. Syntax and size were validated at load, so compilation succeeds;
     /// should it not, the rule matches nothing rather than aborting a scan.
-    pub fn regex(&self) -> &regex::bytes::Regex {
+    pub fn regex(&self) -> &Matcher {
         self.compiled.get_or_init(|| {
-            build_regex(&self.regex_source)
-                .unwrap_or_else(|_| build_regex(r"[^\x00-\xFF]").expect("empty class compiles"))
+            build_matcher(&self.regex_source)
+                .unwrap_or_else(|_| build_matcher(r"[^\x00-\xFF]").expect("empty class compiles"))
         })
     }
 
@@ -267,8 +276,8 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             )));
         }
     }
-    let group_names =
-        parse_group_names(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
+    let (group_names, max_match_len, max_match_newlines, max_match_non_space) =
+        parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
     if !group_names.iter().any(|n| n == "secret") {
         return Err(err("regex must have a named group `secret`".into()));
     }
@@ -312,6 +321,9 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         keywords: spec.keywords,
         regex_source: spec.regex,
         compiled: OnceLock::new(),
+        max_match_len,
+        max_match_newlines,
+        max_match_non_space,
         severity,
         confidence,
         entropy: spec.entropy,
@@ -330,6 +342,28 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     })
 }
 
+/// A compiled rule regex. The engine searches it within byte ranges of a file while look-around
+/// assertions (`\b`, `^`, `$`) still see the bytes outside the range, which the `regex` crate's
+/// API cannot do; the syntax and matching semantics are the same as [`build_regex`]'s.
+pub type Matcher = regex_automata::meta::Regex;
+
+/// Compile a rule regex with exactly the configuration of [`build_regex`] (leftmost-first,
+/// bytes, Unicode off, same size limits). The error is the build error's message.
+pub fn build_matcher(src: &str) -> Result<Matcher, String> {
+    use regex_automata::{meta, util::syntax, MatchKind};
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(2 << 20),
+        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .build(src)
+        .map_err(|e| e.to_string())
+}
+
 /// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are
 /// ASCII, which is what token formats mean and is several times faster to compile and run;
 /// a rule can opt back in locally with `(?u)`.
@@ -340,8 +374,12 @@ pub fn build_regex(src: &str) -> Result<regex::bytes::Regex, regex::Error> {
         .build()
 }
 
-/// Check a regex's syntax without compiling it and return its capture group names.
-fn parse_group_names(src: &str) -> Result<Vec<String>, String> {
+/// What the engine needs to know about a rule regex without compiling it.
+type RegexFacts = (Vec<String>, Option<usize>, Option<usize>, Option<usize>);
+
+/// Check a regex's syntax without compiling it; return its capture group names, the longest
+/// match it can produce, and the most line feeds and non-whitespace bytes a match can contain.
+fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     use regex_syntax::hir::{Hir, HirKind};
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
@@ -364,7 +402,61 @@ fn parse_group_names(src: &str) -> Result<Vec<String>, String> {
     }
     let mut names = Vec::new();
     walk(&hir, &mut names);
-    Ok(names)
+    Ok((
+        names,
+        hir.properties().maximum_len(),
+        max_count(&hir, &|c| c == u32::from(b'\n')),
+        max_count(&hir, &|c| !is_ascii_space(c)),
+    ))
+}
+
+/// ASCII whitespace as `\s` means it with Unicode off: tab, line feed, vertical tab, form feed,
+/// carriage return and space.
+pub fn is_ascii_space(c: u32) -> bool {
+    matches!(c, 0x09..=0x0D | 0x20)
+}
+
+/// The most bytes (or characters) for which `counted` holds that a match of `h` can contain;
+/// `None` when a repetition without upper bound can repeat one.
+fn max_count(h: &regex_syntax::hir::Hir, counted: &dyn Fn(u32) -> bool) -> Option<usize> {
+    use regex_syntax::hir::{Class, HirKind};
+    // Every counted code point is below 0x100, so a range holds one if its first 0x100
+    // members do.
+    let range_counts = |a: u32, b: u32| (a..=b.min(a.saturating_add(0x100))).any(counted);
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(l) => Some(l.0.iter().filter(|&&b| counted(u32::from(b))).count()),
+        HirKind::Class(Class::Bytes(c)) => Some(
+            c.ranges()
+                .iter()
+                .any(|r| range_counts(u32::from(r.start()), u32::from(r.end())))
+                .into(),
+        ),
+        HirKind::Class(Class::Unicode(c)) => {
+            // A character beyond ASCII is up to 4 bytes, each counted where 0x80 is.
+            if counted(0x80) && c.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) {
+                Some(4)
+            } else {
+                Some(
+                    c.ranges()
+                        .iter()
+                        .any(|r| range_counts(u32::from(r.start()), u32::from(r.end())))
+                        .into(),
+                )
+            }
+        }
+        HirKind::Repetition(r) => match max_count(&r.sub, counted)? {
+            0 => Some(0),
+            n => r.max.and_then(|m| n.checked_mul(m as usize)),
+        },
+        HirKind::Capture(c) => max_count(&c.sub, counted),
+        HirKind::Concat(v) => v
+            .iter()
+            .try_fold(0usize, |acc, x| acc.checked_add(max_count(x, counted)?)),
+        HirKind::Alternation(v) => v
+            .iter()
+            .try_fold(0usize, |acc, x| Some(acc.max(max_count(x, counted)?))),
+    }
 }
 
 /// Compile every rule now (for `rules check` and user rule files): reports regexes that parse
@@ -373,7 +465,7 @@ pub fn compile_all(set: &RuleSet) -> Vec<RuleError> {
     set.rules
         .iter()
         .filter_map(|r| {
-            build_regex(&r.regex_source).err().map(|e| RuleError {
+            build_matcher(&r.regex_source).err().map(|e| RuleError {
                 origin: r.origin.clone(),
                 rule_id: Some(r.id.clone()),
                 message: format!("invalid regex: {e}"),

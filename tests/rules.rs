@@ -60,7 +60,7 @@ fn every_keyword_occurs_in_every_example_match() {
         }
         for ex in &r.examples {
             for m in r.regex().find_iter(ex.as_bytes()) {
-                let text = String::from_utf8_lossy(m.as_bytes()).to_ascii_lowercase();
+                let text = String::from_utf8_lossy(&ex.as_bytes()[m.range()]).to_ascii_lowercase();
                 assert!(
                     r.keywords.iter().any(|k| text.contains(k.as_str())),
                     "rule {}: match {:?} contains none of its keywords {:?}",
