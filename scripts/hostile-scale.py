@@ -8,6 +8,7 @@ the message ferret gave about it. It fails if any run panics, exceeds its time o
 loses the canary secret, or does not account for the hostile file.
 
 Usage: scripts/hostile-scale.py [--bin target/release/ferret] [--markdown] [CASE...]
+(every case but dense-line-unlimited by default; name it to run it)
 """
 import argparse
 import json
@@ -351,8 +352,8 @@ CASES = {
     "binary-header": ("5 MB binary with a script header", case_binary_header, 30, 128),
     "encodings": ("invalid UTF-8, UTF-16 with and without BOM", case_encodings, 30, 64),
     "names": ("file names with newline, escapes, invalid UTF-8", case_names, 30, 64),
-    "dense-line": ("10 MB line of 270k secrets", case_dense_line, 300, 256),
-    "dense-line-unlimited": ("10 MB line of 270k secrets, --max-findings-per-file 0",
+    "dense-line": ("10 MB line of 330k secrets", case_dense_line, 300, 256),
+    "dense-line-unlimited": ("10 MB line of 330k secrets, --max-findings-per-file 0",
                              case_dense_line_unlimited, 600, 4096),
     "nesting": ("10k-deep JSON/YAML, YAML alias bombs, 9 MB Terraform heredoc", case_nesting, 60,
                 256),
@@ -363,6 +364,10 @@ CASES = {
     "git-churn": ("git history rewritten (commits, gc) while scanned", case_git_churn, 120,
                   256),
 }
+
+
+# Run only when named: the cap lifted costs about 40 s and 1.5 GB, which is the point of the cap.
+ON_REQUEST = {"dense-line-unlimited"}
 
 
 def message_for(v, stderr, hostile, reason):
@@ -438,7 +443,7 @@ def main():
     failed = 0
     rows = []
     try:
-        for name in a.cases or list(CASES):
+        for name in a.cases or [c for c in CASES if c not in ON_REQUEST]:
             try:
                 r = run_case(name, binary, base)
             except Failure as e:

@@ -108,12 +108,16 @@ pub fn ignore_file(file: &str, bytes: &[u8]) -> Result<Imported, String> {
 mod tests {
     use super::*;
 
+    /// A fake credential, strong enough that its hash is kept.
+    const TOKEN: &str = "ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e"; // ferret:allow
+
     #[test]
     fn report_entries_become_open_claims() {
         let v: Value = serde_json::from_str(
-            r#"[{"RuleID":"github-pat","File":"src/a.py","StartLine":4,"Secret":"ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e","Commit":"0123456789abcdef0123","Date":"2026-01-05T10:00:00Z"},
+            &r#"[{"RuleID":"github-pat","File":"src/a.py","StartLine":4,"Secret":"TOKEN","Commit":"0123456789abcdef0123","Date":"2026-01-05T10:00:00Z"},
                {"RuleID":"generic-api-key","File":"b.env","StartLine":1,"Secret":"REDACTED"},
-               {"RuleID":"x"}]"#,
+               {"RuleID":"x"}]"#
+                .replace("TOKEN", TOKEN),
         )
         .unwrap();
         let out = report("r.json", &v).unwrap();
@@ -123,7 +127,7 @@ mod tests {
         assert_eq!(a.status, Status::Open);
         assert_eq!(
             a.selector.secret_sha256.as_deref(),
-            Some(crate::findings::sha256_hex(b"ghp_Q7v2Lm9XkP4rT8wZ1nB5cY3dH6jF0sA2gK8e").as_str())
+            Some(crate::findings::sha256_hex(TOKEN.as_bytes()).as_str())
         );
         assert_eq!(a.selector.line, Some(4));
         assert!(a.note.as_deref().unwrap().contains("commit 0123456789ab"));
