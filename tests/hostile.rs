@@ -203,13 +203,22 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Run {
         f.read_to_end(&mut v).unwrap();
         v
     };
-    Run {
+    let run = Run {
         code: status.code(),
         stdout: read(out),
         stderr: String::from_utf8_lossy(&read(err)).into_owned(),
         secs: started.elapsed().as_secs_f64(),
         peak_rss_kb: peak,
-    }
+    };
+    // Shown with `--nocapture`: the measurements behind the robustness notes.
+    eprintln!(
+        "measured: {:.2}s, peak {} KiB, exit {:?}: {:?}",
+        run.secs,
+        run.peak_rss_kb,
+        run.code,
+        cmd.get_args().collect::<Vec<_>>()
+    );
+    run
 }
 
 fn is_root() -> bool {
