@@ -3,7 +3,9 @@
 # a sanitizer). Each target starts from its seed corpus in fuzz/corpus/<target>/ and runs for
 # FUZZ_SECS seconds (default 25). New corpus entries go to a scratch directory, so the committed
 # seeds stay small. A crash fails the script; the input is kept in fuzz/artifacts/<target>/ and
-# can be replayed with `cargo fuzz run -s none <target> <file>`.
+# can be replayed with `cargo fuzz run -s none <target> <file>`. FUZZ_SEED (default 1) fixes
+# libFuzzer's random seed so that a CI run repeats a run made before it; set FUZZ_SEED=0 for a
+# fresh seed each run when hunting for new crashes.
 #
 # Usage: scripts/fuzz-smoke.sh [TARGET...]     (default: every target)
 # Prints one line per target: executions, seconds, result.
@@ -11,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
 secs="${FUZZ_SECS:-25}"
+seed="${FUZZ_SEED:-1}"
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
@@ -34,7 +37,7 @@ for t in "${targets[@]}"; do
   log="$scratch/$t.log"
   # -timeout: one input over 20 s is a hang; -rss_limit_mb: over 2 GB is unbounded memory.
   if cargo fuzz run -s none "$t" "$work" -- \
-      -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+      -max_total_time="$secs" -seed="$seed" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else

@@ -363,6 +363,9 @@ impl Engine {
                             continue;
                         }
                     };
+                    // A rule whose longest match is shorter than its keyword yields lo > hi
+                    // above; every window at least covers the keyword hit itself.
+                    let (lo, hi) = (lo.min(s), hi.max(e).min(bytes.len()));
                     match h.windows.last_mut() {
                         Some(last) if lo <= last.1 => {
                             last.0 = last.0.min(lo);
@@ -1696,6 +1699,33 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert_eq!(f[0].identity, None);
         let f = e.scan("a", b"user=near key_abcdef");
         assert_eq!(f[0].identity.as_deref(), Some("near"));
+    }
+
+    #[test]
+    fn rule_shorter_than_its_keyword_scans_without_panic() {
+        // Found by fuzzing: a one-byte regex behind a four-byte keyword once produced a window
+        // with its start after its end.
+        let e = engine(
+            r#"
+[[rules]]
+id = "short"
+name = "Short"
+description = "d"
+keywords = ["key_"]
+regex = '''(?P<secret>[y_ekaUz]{1})'''
+severity = "low"
+confidence = "medium"
+"#,
+        );
+        for text in [
+            &b"key_abcdef"[..],
+            b"user=bob\nkey_abcdef",
+            b"key_",
+            b"xkey_",
+        ] {
+            let found = e.scan("a", text);
+            assert!(found.iter().all(|f| f.rule_id == "short"));
+        }
     }
 
     #[test]
