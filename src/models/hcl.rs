@@ -30,6 +30,7 @@ pub const LABELS_KEY: &str = "@labels";
 pub fn parse(text: &str) -> Result<Node, ParseError> {
     // A byte order mark is not HCL; skip it and keep spans relative to the file.
     let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    check_brackets(text, base)?;
     let body = hcl_edit::parser::parse_body(&text[base..]).map_err(|e| {
         let loc = e.location();
         ParseError {
@@ -44,6 +45,144 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         Value::Map(conv.body(&body)),
         Span::new(0, text.len()),
     ))
+}
+
+/// What the bracket check is inside of.
+#[derive(Clone, Copy, PartialEq)]
+enum Open {
+    Paren,
+    Bracket,
+    Brace,
+    /// A quoted string (a template).
+    Quote,
+    /// `${ … }` or `%{ … }` inside a quoted string.
+    Interpolation,
+}
+
+/// Reject text whose brackets do not pair up before `hcl-edit` sees it: on unclosed brackets
+/// spread over lines its parser backtracks exponentially (a 300-byte file took minutes), and a
+/// file like that cannot be valid HCL anyway. Strings, `${ … }` templates, comments and
+/// heredocs (skipped whole) are followed so that brackets inside them do not count.
+fn check_brackets(text: &str, base: usize) -> Result<(), ParseError> {
+    let b = text.as_bytes();
+    let mut stack: Vec<(Open, usize)> = Vec::new();
+    let mut i = base;
+    let error = |at: usize, message: String| {
+        let (line, column) = super::LineIndex::new(b).position(at);
+        ParseError {
+            offset: at,
+            line,
+            column,
+            message,
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        if matches!(stack.last(), Some((Open::Quote, _))) {
+            match c {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'\n' => {
+                    let (_, at) = stack[stack.len() - 1];
+                    return Err(error(at, "string not closed on its line".into()));
+                }
+                // `$${` and `%%{` are literal text.
+                b'$' | b'%' if b.get(i + 1) == Some(&c) => i += 1,
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push((Open::Interpolation, i));
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => stack.push((Open::Quote, i)),
+            b'(' => stack.push((Open::Paren, i)),
+            b'[' => stack.push((Open::Bracket, i)),
+            b'{' => stack.push((Open::Brace, i)),
+            b')' | b']' | b'}' => {
+                let closes = |o: Open| match c {
+                    b')' => o == Open::Paren,
+                    b']' => o == Open::Bracket,
+                    _ => o == Open::Brace || o == Open::Interpolation,
+                };
+                match stack.pop() {
+                    Some((o, _)) if closes(o) => {}
+                    Some((_, at)) => {
+                        let (line, column) = super::LineIndex::new(b).position(at);
+                        return Err(error(
+                            i,
+                            format!(
+                                "'{}' does not close what opens at line {line}, column {column}",
+                                c as char
+                            ),
+                        ));
+                    }
+                    None => return Err(error(i, format!("'{}' closes nothing", c as char))),
+                }
+            }
+            b'#' => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => match memchr::memmem::find(&b[i + 2..], b"*/") {
+                Some(k) => i += 2 + k + 1,
+                None => return Err(error(i, "comment not closed".into())),
+            },
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                if let Some(end) = heredoc_end(b, i + 2) {
+                    i = end;
+                    continue;
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match stack.last() {
+        Some(&(o, at)) => Err(error(
+            at,
+            match o {
+                Open::Quote => "string not closed".into(),
+                _ => format!("'{}' not closed", b[at] as char),
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The offset of the line feed ending the line at `i` (or the end of the text).
+fn line_end(b: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k)
+}
+
+/// `at` follows `<<`: if a heredoc starts there (`<<ID` or `<<-ID`, then a line feed), the
+/// offset just past its closing `ID` line; None when this is not a heredoc or it never closes
+/// (then the parser reports it).
+fn heredoc_end(b: &[u8], at: usize) -> Option<usize> {
+    let start = at + usize::from(b.get(at) == Some(&b'-'));
+    let len = b[start..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'-')
+        .count();
+    let id = &b[start..start + len];
+    if id.is_empty() || !matches!(b.get(start + len), Some(b'\n') | Some(b'\r')) {
+        return None;
+    }
+    // `line` is the line feed before each line of the body.
+    let mut line = line_end(b, start + len);
+    while line < b.len() {
+        let next = line_end(b, line + 1);
+        let content = b[line + 1..next].trim_ascii();
+        if content == id {
+            return Some(next);
+        }
+        line = next;
+    }
+    None
 }
 
 /// The labels of a block node (`resource "aws_iam_role" "ci"` → `["aws_iam_role", "ci"]`).
@@ -246,6 +385,67 @@ mod tests {
 
     fn at<'a>(text: &'a str, n: &Node) -> &'a str {
         &text[n.span.start..n.span.end]
+    }
+
+    #[test]
+    fn unclosed_brackets_over_lines_fail_fast() {
+        // Found by fuzzing: the parser backtracked exponentially on this shape (8 repeats took
+        // 14 s); the bracket check turns it down before the parser sees it.
+        let text = "n = b[c<d_%e%f[g<h/{\n l<o/{\n".repeat(40);
+        let started = std::time::Instant::now();
+        let e = parse(&text).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(e.message.contains("not closed"), "{e}");
+        // The innermost bracket left open: the last `{` of the last line.
+        assert_eq!((e.line, e.column), (80, 6), "{e}");
+    }
+
+    #[test]
+    fn bracket_errors_name_both_ends() {
+        let e = parse("a = [1,\n  2}\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 4), "{e}");
+        assert!(e.message.contains("line 1, column 5"), "{e}");
+        assert!(parse("a = 1 ]")
+            .unwrap_err()
+            .message
+            .contains("closes nothing"));
+        assert!(parse("a = \"x [\nb = 1")
+            .unwrap_err()
+            .message
+            .contains("string"));
+        assert!(parse("/* [ ").unwrap_err().message.contains("comment"));
+    }
+
+    #[test]
+    fn brackets_inside_strings_templates_comments_and_heredocs_do_not_count() {
+        let text = r#"
+locals {
+  arn = "arn:${data.p.partition}:role/${element(
+    coalescelist(a.b.*.role, [""]),
+    index
+  )}"
+  path = replace(var.iam_path, "/^//", "")
+  s    = "%{ for k, v in var.m }${k}=${v}%{ endfor }"
+  t    = "$${literal} %%{literal} \" ["
+  /* block [ { */
+  # comment ( [
+  // comment {
+}
+resource "x" "y" {
+  values = [
+    <<-EOT
+    a: ${module.eks.cluster_name}
+    b: [unclosed {
+    EOT
+  ]
+  body = <<YAML
+kind: ( x
+YAML
+}
+"#;
+        let root = parse(text).unwrap();
+        assert!(root.get("resource").is_some());
+        assert!(root.get("locals").is_some());
     }
 
     const TF: &str = r#"
