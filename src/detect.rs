@@ -47,8 +47,9 @@ pub struct EngineOptions {
 pub struct Engine {
     rules: Vec<Rule>,
     prefilter: KeywordDfa,
-    /// Keyword pattern index → rules that keyword enables.
-    keyword_rules: Vec<Vec<usize>>,
+    /// Keyword pattern index → rules that keyword enables, each with whether a hit right after
+    /// a word byte can be dropped for it ([`Rule::word_start_literal`]).
+    keyword_rules: Vec<Vec<(usize, bool)>>,
     /// Rules with no keywords: they run on every file their `paths` select.
     path_only_rules: Vec<usize>,
     /// Per rule: how far its matches reach from a keyword hit.
@@ -239,6 +240,11 @@ impl Scratch {
     }
 }
 
+/// A byte `\b` counts as part of a word in ASCII mode.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
@@ -247,18 +253,26 @@ impl Engine {
     pub fn new(set: RuleSet, options: EngineOptions) -> Engine {
         let rules = set.rules;
         let mut patterns: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<(usize, bool)>> = Vec::new();
         let mut path_only_rules = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             if rule.keywords.is_empty() {
                 path_only_rules.push(i);
             }
             for k in &rule.keywords {
+                // Every match starts with the keyword at a word boundary, so a hit after a
+                // word byte is not the start of one (the whole-file reference keeps them all).
+                let word_start = !options.whole_file_search
+                    && k.as_bytes().first().is_some_and(|&b| is_word_byte(b))
+                    && rule
+                        .word_start_literal
+                        .as_ref()
+                        .is_some_and(|l| l.starts_with(k.as_bytes()));
                 match patterns.iter().position(|p| p == k) {
-                    Some(pos) => keyword_rules[pos].push(i),
+                    Some(pos) => keyword_rules[pos].push((i, word_start)),
                     None => {
                         patterns.push(k.clone());
-                        keyword_rules.push(vec![i]);
+                        keyword_rules.push(vec![(i, word_start)]);
                     }
                 }
             }
@@ -316,7 +330,11 @@ impl Engine {
         {
             for m in keywords.all.iter() {
                 let (s, e) = (m.start, m.end);
-                for &r in &self.keyword_rules[m.pattern as usize] {
+                let after_word = s > 0 && is_word_byte(bytes[s - 1]);
+                for &(r, word_start) in &self.keyword_rules[m.pattern as usize] {
+                    if word_start && after_word {
+                        continue;
+                    }
                     enable(r, hits);
                     let h = &mut hits[r];
                     if h.whole || h.off {

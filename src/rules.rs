@@ -73,6 +73,10 @@ pub struct Rule {
     /// The most bytes other than ASCII whitespace a match can contain (`None`: unbounded).
     /// Bounded for regexes whose only unbounded parts are whitespace runs (`key\s*=\s*value`).
     pub max_match_non_space: Option<usize>,
+    /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
+    /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
+    /// cannot start a match there, so the engine drops that hit.
+    pub word_start_literal: Option<Vec<u8>>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub entropy: Option<f64>,
@@ -276,8 +280,13 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             )));
         }
     }
-    let (group_names, max_match_len, max_match_newlines, max_match_non_space) =
-        parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
+    let RegexFacts {
+        group_names,
+        max_match_len,
+        max_match_newlines,
+        max_match_non_space,
+        word_start_literal,
+    } = parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
     if !group_names.iter().any(|n| n == "secret") {
         return Err(err("regex must have a named group `secret`".into()));
     }
@@ -324,6 +333,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_len,
         max_match_newlines,
         max_match_non_space,
+        word_start_literal,
         severity,
         confidence,
         entropy: spec.entropy,
@@ -375,10 +385,17 @@ pub fn build_regex(src: &str) -> Result<regex::bytes::Regex, regex::Error> {
 }
 
 /// What the engine needs to know about a rule regex without compiling it.
-type RegexFacts = (Vec<String>, Option<usize>, Option<usize>, Option<usize>);
+struct RegexFacts {
+    group_names: Vec<String>,
+    max_match_len: Option<usize>,
+    max_match_newlines: Option<usize>,
+    max_match_non_space: Option<usize>,
+    word_start_literal: Option<Vec<u8>>,
+}
 
 /// Check a regex's syntax without compiling it; return its capture group names, the longest
-/// match it can produce, and the most line feeds and non-whitespace bytes a match can contain.
+/// match it can produce, the most line feeds and non-whitespace bytes a match can contain,
+/// and the literal every match starts with at a word boundary, if any.
 fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     use regex_syntax::hir::{Hir, HirKind};
     let hir = regex_syntax::ParserBuilder::new()
@@ -402,12 +419,97 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     }
     let mut names = Vec::new();
     walk(&hir, &mut names);
-    Ok((
-        names,
-        hir.properties().maximum_len(),
-        max_count(&hir, &|c| c == u32::from(b'\n')),
-        max_count(&hir, &|c| !is_ascii_space(c)),
-    ))
+    Ok(RegexFacts {
+        group_names: names,
+        max_match_len: hir.properties().maximum_len(),
+        max_match_newlines: max_count(&hir, &|c| c == u32::from(b'\n')),
+        max_match_non_space: max_count(&hir, &|c| !is_ascii_space(c)),
+        word_start_literal: word_start_literal(&hir),
+    })
+}
+
+/// The start of every match, read off the regex: a word-boundary assertion followed by bytes
+/// each of which is one letter in either case (or one byte), returned in lower case. `None`
+/// when the regex does not start that way (an alternation, a class, a repetition first).
+fn word_start_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
+    use regex_syntax::hir::{Class, HirKind, Look};
+    enum Atom {
+        Boundary,
+        Byte(u8),
+    }
+    /// The one byte (lower case) a class accepts up to case.
+    fn single(bytes: impl Iterator<Item = u32>) -> Option<u8> {
+        let mut one = None;
+        for b in bytes {
+            let b = u8::try_from(b).ok()?.to_ascii_lowercase();
+            match one {
+                None => one = Some(b),
+                Some(o) if o == b => {}
+                Some(_) => return None,
+            }
+        }
+        one
+    }
+    /// Append the leading atoms of `h`; true when all of `h` was atoms (so what follows it
+    /// in a concatenation may continue the prefix).
+    fn leading(h: &regex_syntax::hir::Hir, out: &mut Vec<Atom>) -> bool {
+        match h.kind() {
+            HirKind::Look(
+                Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode,
+            ) => {
+                out.push(Atom::Boundary);
+                true
+            }
+            HirKind::Literal(l) => {
+                out.extend(l.0.iter().map(|b| Atom::Byte(b.to_ascii_lowercase())));
+                true
+            }
+            HirKind::Class(c) => {
+                let one = match c {
+                    // Small classes only: a case pair has two members.
+                    Class::Bytes(c) if c.ranges().len() <= 2 => single(
+                        c.ranges()
+                            .iter()
+                            .flat_map(|r| u32::from(r.start())..=u32::from(r.end())),
+                    ),
+                    Class::Unicode(c) if c.ranges().len() <= 2 => single(
+                        c.ranges()
+                            .iter()
+                            .flat_map(|r| u32::from(r.start())..=u32::from(r.end()).min(0x100)),
+                    ),
+                    _ => None,
+                };
+                match one {
+                    Some(b) => {
+                        out.push(Atom::Byte(b));
+                        true
+                    }
+                    None => false,
+                }
+            }
+            HirKind::Capture(c) => leading(&c.sub, out),
+            HirKind::Concat(v) => v.iter().all(|x| leading(x, out)),
+            _ => false,
+        }
+    }
+    let mut atoms = Vec::new();
+    leading(hir, &mut atoms);
+    let mut atoms = atoms.into_iter();
+    if !matches!(atoms.next(), Some(Atom::Boundary)) {
+        return None;
+    }
+    let literal: Vec<u8> = atoms
+        .map_while(|a| match a {
+            Atom::Byte(b) => Some(b),
+            Atom::Boundary => None,
+        })
+        .collect();
+    (!literal.is_empty()).then_some(literal)
 }
 
 /// ASCII whitespace as `\s` means it with Unicode off: tab, line feed, vertical tab, form feed,
@@ -494,6 +596,33 @@ pub fn template_fields(template: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_start_literal_read_off_the_regex() {
+        let lit = |re: &str| {
+            parse_regex(re)
+                .unwrap()
+                .word_start_literal
+                .map(|l| String::from_utf8(l).unwrap())
+        };
+        assert_eq!(
+            lit(r"(?i:\blob[\w.]{0,4}key)\W(?P<secret>live_[a-f0-9]{35})").as_deref(),
+            Some("lob")
+        );
+        assert_eq!(
+            lit(r"\b(?P<secret>npm_[A-Za-z0-9]{36})").as_deref(),
+            Some("npm_")
+        );
+        assert_eq!(lit(r"(?i)\bOCI[\w.-]{0,20}token").as_deref(), Some("oci"));
+        // Not every match starts that way.
+        assert_eq!(
+            lit(r"(?i)(?:aws_token|\bsession_token)=(?P<secret>\w+)"),
+            None
+        );
+        assert_eq!(lit(r"x\bfoo(?P<secret>\w+)"), None);
+        assert_eq!(lit(r"\b[a-z]+(?P<secret>\w+)"), None);
+        assert_eq!(lit(r"(?P<secret>npm_[A-Za-z0-9]{36})"), None);
+    }
 
     const GOOD: &str = r#"
 [[rules]]
