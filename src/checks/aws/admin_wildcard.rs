@@ -1,8 +1,8 @@
-use super::{graded, holders_note, material, narrowing_note, view, with_grade};
+use super::{allowed_actions, material, view};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{is_all_actions, Denied, Effect, PolicyRole, ResourceScope};
+use crate::models::iam::{is_all_actions, ResourceScope};
 
 declare_check! {
     /// An identity policy statement that allows every action (`"*"`) on
@@ -50,49 +50,17 @@ impl Check for AdminWildcard {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &ADMIN_WILDCARD;
         let v = view(doc);
-        for p in v
-            .policies
-            .iter()
-            .filter(|p| p.role == PolicyRole::Permissions)
-        {
-            for s in &p.policy.statements {
-                if s.effect != Effect::Allow || s.not_action || s.scope() != ResourceScope::All {
-                    continue;
-                }
-                for item in &s.actions {
-                    let Some(text) = item.text.filter(|t| is_all_actions(t)) else {
-                        continue;
-                    };
-                    let denied = p.policy.pattern_denied(text, s);
-                    if denied == Denied::Fully {
-                        continue;
-                    }
-                    let doubtful = denied == Denied::Conditionally;
-                    let constraint = s.constraint();
-                    let f = doc.finding(
-                        info,
-                        item.node.span,
-                        Some(p.identity.clone()),
-                        format!(
-                            "{} is allowed every action on every resource{}{}",
-                            p.identity,
-                            holders_note(p),
-                            narrowing_note(ResourceScope::All, constraint, doubtful)
-                        ),
-                        &material(&p.identity, text, s.sid),
-                    );
-                    out.push(with_grade(
-                        f,
-                        graded(
-                            info.severity,
-                            info.confidence,
-                            ResourceScope::All,
-                            constraint,
-                            doubtful,
-                        ),
-                    ));
-                }
-            }
+        let admin = allowed_actions(&v, |s, text| {
+            (is_all_actions(text) && s.scope() == ResourceScope::All).then_some(())
+        });
+        for (a, ()) in admin {
+            out.push(a.site().narrowed_finding(
+                doc,
+                info,
+                "is allowed every action on every resource",
+                info.severity,
+                a.narrowing(ResourceScope::All),
+            ));
         }
         for a in v
             .attachments

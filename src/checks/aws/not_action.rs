@@ -1,8 +1,8 @@
-use super::{graded, holders_note, item_text, material, narrowing_note, view, with_grade};
+use super::{allow_statements, item_text, material, view, GrantSite, Narrowing};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{Effect, PolicyRole, ResourceScope};
+use crate::models::iam::ResourceScope;
 
 declare_check! {
     /// An identity policy statement with `"Effect": "Allow"` and a
@@ -47,43 +47,28 @@ impl Check for NotActionAllow {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &NOT_ACTION_ALLOW;
         let v = view(doc);
-        for p in v
-            .policies
-            .iter()
-            .filter(|p| p.role == PolicyRole::Permissions)
-        {
-            for s in &p.policy.statements {
-                if s.effect != Effect::Allow || !s.not_action {
-                    continue;
-                }
-                let Some(key) = s.action_key else { continue };
-                let excluded: Vec<&str> = s.actions.iter().map(item_text).collect();
-                let scope = s.scope();
-                let base = if scope == ResourceScope::All {
-                    info.severity
-                } else {
-                    Severity::Medium
-                };
-                let constraint = s.constraint();
-                let f = doc.finding(
-                    info,
-                    key.span,
-                    Some(p.identity.clone()),
-                    format!(
-                        "{} is allowed every action except {}{}{}",
-                        p.identity,
-                        excluded.join(", "),
-                        holders_note(p),
-                        narrowing_note(ResourceScope::All, constraint, false)
-                    ),
-                    &material(&p.identity, &excluded.join(","), s.sid),
-                );
-                // The resource narrowing is already in `base`; grade only the condition.
-                out.push(with_grade(
-                    f,
-                    graded(base, info.confidence, ResourceScope::All, constraint, false),
-                ));
-            }
+        for (p, s) in allow_statements(&v).filter(|(_, s)| s.not_action) {
+            let Some(key) = s.action_key else { continue };
+            let excluded: Vec<&str> = s.actions.iter().map(item_text).collect();
+            let base = if s.scope() == ResourceScope::All {
+                info.severity
+            } else {
+                Severity::Medium
+            };
+            // The resource narrowing is already in `base`; grade only the condition.
+            let narrowing = Narrowing {
+                scope: ResourceScope::All,
+                constraint: s.constraint(),
+                doubtful: false,
+            };
+            let site = GrantSite {
+                policy: p,
+                span: key.span,
+                value: &excluded.join(","),
+                sid: s.sid,
+            };
+            let what = format!("is allowed every action except {}", excluded.join(", "));
+            out.push(site.narrowed_finding(doc, info, &what, base, narrowing));
         }
         for a in v.attachments.iter().filter(|a| a.name == "PowerUserAccess") {
             out.push(doc.finding(

@@ -1,8 +1,8 @@
-use super::{graded, holders_note, item_text, material, narrowing_note, view, with_grade};
+use super::{item_text, permission_policies, view, GrantSite, Narrowing};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{is_all_actions, service_wildcard, PolicyRole, ResourceScope};
+use crate::models::iam::{is_all_actions, service_wildcard, ResourceScope};
 
 declare_check! {
     /// An identity policy that allows `iam:PassRole` (written out or via a
@@ -52,11 +52,7 @@ impl Check for PassRoleWildcard {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &PASS_ROLE_WILDCARD;
         let v = view(doc);
-        for p in v
-            .policies
-            .iter()
-            .filter(|p| p.role == PolicyRole::Permissions)
-        {
+        for p in permission_policies(&v) {
             for g in p.policy.grants("iam:PassRole") {
                 let Some(item) = g.item else { continue };
                 let text = item_text(&item);
@@ -66,27 +62,18 @@ impl Check for PassRoleWildcard {
                 if g.scope == ResourceScope::Specific {
                     continue;
                 }
-                let f = doc.finding(
+                let site = GrantSite {
+                    policy: p,
+                    span: item.node.span,
+                    value: text,
+                    sid: g.statement.sid,
+                };
+                out.push(site.narrowed_finding(
+                    doc,
                     info,
-                    item.node.span,
-                    Some(p.identity.clone()),
-                    format!(
-                        "{} may pass any role to an AWS service{}{}",
-                        p.identity,
-                        holders_note(p),
-                        narrowing_note(g.scope, g.constraint, g.doubtful)
-                    ),
-                    &material(&p.identity, text, g.statement.sid),
-                );
-                out.push(with_grade(
-                    f,
-                    graded(
-                        info.severity,
-                        info.confidence,
-                        g.scope,
-                        g.constraint,
-                        g.doubtful,
-                    ),
+                    "may pass any role to an AWS service",
+                    info.severity,
+                    Narrowing::of(&g),
                 ));
             }
         }

@@ -1,11 +1,8 @@
-use super::{graded, holders_note, item_text, material, view, with_grade};
+use super::{item_text, permission_policies, view, GrantSite, Narrowing};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{
-    is_all_actions, service_wildcard, Constraint, Grant, PolicyRole, ResourceScope,
-};
-use crate::models::Span;
+use crate::models::iam::{is_all_actions, service_wildcard, Constraint, Grant, ResourceScope};
 
 declare_check! {
     /// Identity policies whose effective permissions (Allow minus the
@@ -52,134 +49,110 @@ declare_check! {
     }
 }
 
-/// A known escalation path: every action is needed.
-struct Path {
-    actions: &'static [&'static str],
-    how: &'static str,
-}
-
-const PATHS: &[Path] = &[
-    Path {
-        actions: &["iam:CreatePolicyVersion"],
-        how: "rewrite a managed policy as a new default version",
-    },
-    Path {
-        actions: &["iam:SetDefaultPolicyVersion"],
-        how: "switch a managed policy to a broader version",
-    },
-    Path {
-        actions: &["iam:AttachUserPolicy"],
-        how: "attach any managed policy to a user",
-    },
-    Path {
-        actions: &["iam:AttachGroupPolicy"],
-        how: "attach any managed policy to a group",
-    },
-    Path {
-        actions: &["iam:AttachRolePolicy"],
-        how: "attach any managed policy to a role",
-    },
-    Path {
-        actions: &["iam:PutUserPolicy"],
-        how: "write an inline policy on a user",
-    },
-    Path {
-        actions: &["iam:PutGroupPolicy"],
-        how: "write an inline policy on a group",
-    },
-    Path {
-        actions: &["iam:PutRolePolicy"],
-        how: "write an inline policy on a role",
-    },
-    Path {
-        actions: &["iam:AddUserToGroup"],
-        how: "join a more privileged group",
-    },
-    Path {
-        actions: &["iam:CreateAccessKey"],
-        how: "mint access keys for other users",
-    },
-    Path {
-        actions: &["iam:CreateLoginProfile"],
-        how: "set a console password for other users",
-    },
-    Path {
-        actions: &["iam:UpdateLoginProfile"],
-        how: "reset other users' console passwords",
-    },
-    Path {
-        actions: &["iam:UpdateAssumeRolePolicy"],
-        how: "make any role trust the caller",
-    },
-    Path {
-        actions: &["iam:PassRole", "lambda:CreateFunction"],
-        how: "run a Lambda function as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "glue:CreateDevEndpoint"],
-        how: "open a Glue dev endpoint as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "glue:CreateJob"],
-        how: "run a Glue job as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "cloudformation:CreateStack"],
-        how: "deploy a stack as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "ec2:RunInstances"],
-        how: "start an instance with any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "datapipeline:CreatePipeline"],
-        how: "run a data pipeline as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "sagemaker:CreateNotebookInstance"],
-        how: "open a notebook as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "sagemaker:CreateTrainingJob"],
-        how: "run a training job as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "codebuild:CreateProject"],
-        how: "run a build as any role",
-    },
-    Path {
-        actions: &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
-        how: "run a container as any role",
-    },
-    Path {
-        actions: &["lambda:UpdateFunctionCode"],
-        how: "replace the code of functions running with other roles",
-    },
-    Path {
-        actions: &["glue:UpdateDevEndpoint"],
-        how: "add a key to Glue dev endpoints and use their roles",
-    },
-    Path {
-        actions: &["ssm:SendCommand"],
-        how: "run commands on instances as their roles",
-    },
-    Path {
-        actions: &["ssm:StartSession"],
-        how: "open shells on instances and use their roles",
-    },
-    Path {
-        actions: &["ec2-instance-connect:SendSSHPublicKey"],
-        how: "log in to instances and use their roles",
-    },
+/// The known escalation paths: the actions a path needs (all of them, space-separated), and
+/// what they let an identity do.
+const PATHS: &[(&str, &str)] = &[
+    (
+        "iam:CreatePolicyVersion",
+        "rewrite a managed policy as a new default version",
+    ),
+    (
+        "iam:SetDefaultPolicyVersion",
+        "switch a managed policy to a broader version",
+    ),
+    (
+        "iam:AttachUserPolicy",
+        "attach any managed policy to a user",
+    ),
+    (
+        "iam:AttachGroupPolicy",
+        "attach any managed policy to a group",
+    ),
+    (
+        "iam:AttachRolePolicy",
+        "attach any managed policy to a role",
+    ),
+    ("iam:PutUserPolicy", "write an inline policy on a user"),
+    ("iam:PutGroupPolicy", "write an inline policy on a group"),
+    ("iam:PutRolePolicy", "write an inline policy on a role"),
+    ("iam:AddUserToGroup", "join a more privileged group"),
+    ("iam:CreateAccessKey", "mint access keys for other users"),
+    (
+        "iam:CreateLoginProfile",
+        "set a console password for other users",
+    ),
+    (
+        "iam:UpdateLoginProfile",
+        "reset other users' console passwords",
+    ),
+    (
+        "iam:UpdateAssumeRolePolicy",
+        "make any role trust the caller",
+    ),
+    (
+        "iam:PassRole lambda:CreateFunction",
+        "run a Lambda function as any role",
+    ),
+    (
+        "iam:PassRole glue:CreateDevEndpoint",
+        "open a Glue dev endpoint as any role",
+    ),
+    ("iam:PassRole glue:CreateJob", "run a Glue job as any role"),
+    (
+        "iam:PassRole cloudformation:CreateStack",
+        "deploy a stack as any role",
+    ),
+    (
+        "iam:PassRole ec2:RunInstances",
+        "start an instance with any role",
+    ),
+    (
+        "iam:PassRole datapipeline:CreatePipeline",
+        "run a data pipeline as any role",
+    ),
+    (
+        "iam:PassRole sagemaker:CreateNotebookInstance",
+        "open a notebook as any role",
+    ),
+    (
+        "iam:PassRole sagemaker:CreateTrainingJob",
+        "run a training job as any role",
+    ),
+    (
+        "iam:PassRole codebuild:CreateProject",
+        "run a build as any role",
+    ),
+    (
+        "iam:PassRole ecs:RegisterTaskDefinition ecs:RunTask",
+        "run a container as any role",
+    ),
+    (
+        "lambda:UpdateFunctionCode",
+        "replace the code of functions running with other roles",
+    ),
+    (
+        "glue:UpdateDevEndpoint",
+        "add a key to Glue dev endpoints and use their roles",
+    ),
+    (
+        "ssm:SendCommand",
+        "run commands on instances as their roles",
+    ),
+    (
+        "ssm:StartSession",
+        "open shells on instances and use their roles",
+    ),
+    (
+        "ec2-instance-connect:SendSSHPublicKey",
+        "log in to instances and use their roles",
+    ),
 ];
 
 /// The action entry a set of paths is reported at.
-struct Anchor<'a> {
-    span: Span,
-    text: &'a str,
+struct Anchor<'v, 'a> {
+    site: GrantSite<'v, 'a>,
     hows: Vec<&'static str>,
     grade: (Severity, Confidence),
-    sid: Option<&'a str>,
 }
 
 /// Whether a grant comes from an entry that the wildcard checks already report.
@@ -213,17 +186,12 @@ impl Check for PrivilegeEscalation {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &PRIVILEGE_ESCALATION;
         let v = view(doc);
-        for p in v
-            .policies
-            .iter()
-            .filter(|p| p.role == PolicyRole::Permissions)
-        {
+        for p in permission_policies(&v) {
             // Paths found, grouped by the entry they are reported at.
             let mut at: Vec<Anchor> = Vec::new();
-            for path in PATHS {
-                let Some(grants) = path
-                    .actions
-                    .iter()
+            for &(actions, how) in PATHS {
+                let Some(grants) = actions
+                    .split(' ')
                     .map(|a| best(p.policy.grants(a)))
                     .collect::<Option<Vec<_>>>()
                 else {
@@ -248,44 +216,37 @@ impl Check for PrivilegeEscalation {
                     .map(|g| g.constraint)
                     .max()
                     .unwrap_or(Constraint::None);
-                let doubtful = grants.iter().any(|g| g.doubtful);
-                let grade = graded(info.severity, info.confidence, scope, constraint, doubtful);
+                let narrowing = Narrowing {
+                    scope,
+                    constraint,
+                    doubtful: grants.iter().any(|g| g.doubtful),
+                };
+                let grade = narrowing.grade(info.severity, info.confidence);
                 let (item, sid) = anchor;
-                match at.iter_mut().find(|e| e.span == item.node.span) {
+                match at.iter_mut().find(|e| e.site.span == item.node.span) {
                     Some(e) => {
-                        e.hows.push(path.how);
+                        e.hows.push(how);
                         e.grade = e.grade.max(grade);
                     }
                     None => at.push(Anchor {
-                        span: item.node.span,
-                        text: item_text(&item),
-                        hows: vec![path.how],
+                        site: GrantSite {
+                            policy: p,
+                            span: item.node.span,
+                            value: item_text(&item),
+                            sid,
+                        },
+                        hows: vec![how],
                         grade,
-                        sid,
                     }),
                 }
             }
-            for Anchor {
-                span,
-                text,
-                hows,
-                grade,
-                sid,
-            } in at
-            {
-                let f = doc.finding(
-                    info,
-                    span,
-                    Some(p.identity.clone()),
-                    format!(
-                        "{} can escalate its privileges through {text}: {}{}",
-                        p.identity,
-                        hows.join("; "),
-                        holders_note(p)
-                    ),
-                    &material(&p.identity, text, sid),
+            for Anchor { site, hows, grade } in at {
+                let what = format!(
+                    "can escalate its privileges through {}: {}",
+                    site.value,
+                    hows.join("; ")
                 );
-                out.push(with_grade(f, grade));
+                out.push(site.finding(doc, info, &what, "", grade));
             }
         }
     }

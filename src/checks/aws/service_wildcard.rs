@@ -1,8 +1,8 @@
-use super::{graded, holders_note, material, narrowing_note, view, with_grade};
+use super::{allowed_actions, material, view, with_grade};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{service_wildcard, Denied, Effect, PolicyRole, ResourceScope};
+use crate::models::iam::{service_wildcard, ResourceScope};
 
 declare_check! {
     /// An identity policy statement allowing `service:*` on all resources
@@ -97,54 +97,21 @@ impl Check for ServiceWildcard {
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let info = &SERVICE_WILDCARD;
         let v = view(doc);
-        for p in v
-            .policies
-            .iter()
-            .filter(|p| p.role == PolicyRole::Permissions)
-        {
-            for s in &p.policy.statements {
-                if s.effect != Effect::Allow || s.not_action {
-                    continue;
-                }
-                for item in &s.actions {
-                    let Some(text) = item.text else { continue };
-                    let Some(service) = service_wildcard(text) else {
-                        continue;
-                    };
-                    // Only resources of the service count: `s3:*` on `role/*` grants nothing.
-                    if s.scope_for(text) != Some(ResourceScope::All) {
-                        continue;
-                    }
-                    let denied = p.policy.pattern_denied(text, s);
-                    if denied == Denied::Fully {
-                        continue;
-                    }
-                    let doubtful = denied == Denied::Conditionally;
-                    let constraint = s.constraint();
-                    let f = doc.finding(
-                        info,
-                        item.node.span,
-                        Some(p.identity.clone()),
-                        format!(
-                            "{} is allowed every {service} action ({text}) on all resources{}{}",
-                            p.identity,
-                            holders_note(p),
-                            narrowing_note(ResourceScope::All, constraint, doubtful)
-                        ),
-                        &material(&p.identity, text, s.sid),
-                    );
-                    out.push(with_grade(
-                        f,
-                        graded(
-                            severity_for(service),
-                            info.confidence,
-                            ResourceScope::All,
-                            constraint,
-                            doubtful,
-                        ),
-                    ));
-                }
-            }
+        // Only resources of the service count: `s3:*` on `role/*` grants nothing.
+        let service_wide = allowed_actions(&v, |s, text| {
+            service_wildcard(text).filter(|_| s.scope_for(text) == Some(ResourceScope::All))
+        });
+        for (a, service) in service_wide {
+            out.push(a.site().narrowed_finding(
+                doc,
+                info,
+                &format!(
+                    "is allowed every {service} action ({}) on all resources",
+                    a.text
+                ),
+                severity_for(service),
+                a.narrowing(ResourceScope::All),
+            ));
         }
         for a in &v.attachments {
             if !a.name.ends_with("FullAccess") || a.name == "AdministratorAccess" {
