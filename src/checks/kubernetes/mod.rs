@@ -10,7 +10,7 @@ mod rbac_wildcard;
 mod secrets_read_cluster_wide;
 
 use super::Check;
-use crate::models::k8s::{binding, Binding, Object};
+use crate::models::k8s::{binding, policy_rules, Binding, Object, PolicyRule};
 
 pub fn checks() -> Vec<&'static dyn Check> {
     vec![
@@ -83,4 +83,16 @@ fn bound_to(objects: &[Object<'_>], role: &Object<'_>) -> String {
 fn only_namespaced(objects: &[Object<'_>], role: &Object<'_>) -> bool {
     let b = bindings_of(objects, role);
     !b.is_empty() && b.iter().all(|(b, _)| !b.cluster_wide)
+}
+
+/// The rules of a file's ClusterRoles that reach every namespace, each with its role: roles the
+/// cluster ships and ClusterRoles the file binds only namespace by namespace are left out.
+fn cluster_wide_rules<'o, 'a>(
+    objects: &'o [Object<'a>],
+) -> impl Iterator<Item = (&'o Object<'a>, PolicyRule<'a>)> + 'o {
+    objects
+        .iter()
+        .filter(|o| o.kind == "ClusterRole")
+        .filter(|role| !is_builtin(role) && !only_namespaced(objects, role))
+        .flat_map(|role| policy_rules(role).into_iter().map(move |rule| (role, rule)))
 }

@@ -1,7 +1,7 @@
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::k8s::{objects, policy_rules};
+use crate::models::k8s::objects;
 
 declare_check! {
     /// A ClusterRole allows `pods/exec` (or `pods/attach`), or `create` on `pods`, in every
@@ -54,47 +54,42 @@ impl Check for PodExecCreate {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for role in objs.iter().filter(|o| o.kind == "ClusterRole") {
-            if super::is_builtin(role) || super::only_namespaced(&objs, role) {
+        for (role, rule) in super::cluster_wide_rules(&objs) {
+            let core = rule.api_groups.iter().any(|(g, _)| g.is_empty());
+            if !core {
                 continue;
             }
-            for rule in policy_rules(role) {
-                let core = rule.api_groups.iter().any(|(g, _)| g.is_empty());
-                if !core {
-                    continue;
-                }
-                let explicit = |v: &str| rule.verbs.iter().any(|(x, _)| *x == v);
-                let mut hits = Vec::new();
-                for sub in ["pods/exec", "pods/attach"] {
-                    if let Some(n) = rule.resource(sub) {
-                        if explicit("create") || explicit("get") {
-                            hits.push((sub, n));
-                        }
+            let explicit = |v: &str| rule.verbs.iter().any(|(x, _)| *x == v);
+            let mut hits = Vec::new();
+            for sub in ["pods/exec", "pods/attach"] {
+                if let Some(n) = rule.resource(sub) {
+                    if explicit("create") || explicit("get") {
+                        hits.push((sub, n));
                     }
                 }
-                if let Some(n) = rule.resource("pods") {
-                    if explicit("create") {
-                        hits.push(("create pods", n));
-                    }
-                }
-                let Some((_, at)) = hits.first() else {
-                    continue;
-                };
-                let what: Vec<&str> = hits.iter().map(|(w, _)| *w).collect();
-                let identity = super::role_identity(role);
-                out.push(doc.finding(
-                    self.info(),
-                    at.span,
-                    Some(identity.clone()),
-                    format!(
-                        "{} allows {} in every namespace{}",
-                        role.display(),
-                        what.join(" and "),
-                        super::bound_to(&objs, role)
-                    ),
-                    &format!("{identity}:{}", what.join(",")),
-                ));
             }
+            if let Some(n) = rule.resource("pods") {
+                if explicit("create") {
+                    hits.push(("create pods", n));
+                }
+            }
+            let Some((_, at)) = hits.first() else {
+                continue;
+            };
+            let what: Vec<&str> = hits.iter().map(|(w, _)| *w).collect();
+            let identity = super::role_identity(role);
+            out.push(doc.finding(
+                self.info(),
+                at.span,
+                Some(identity.clone()),
+                format!(
+                    "{} allows {} in every namespace{}",
+                    role.display(),
+                    what.join(" and "),
+                    super::bound_to(&objs, role)
+                ),
+                &format!("{identity}:{}", what.join(",")),
+            ));
         }
     }
 }

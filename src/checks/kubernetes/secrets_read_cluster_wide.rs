@@ -1,7 +1,7 @@
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::k8s::{objects, policy_rules};
+use crate::models::k8s::objects;
 
 declare_check! {
     /// A ClusterRole allows `get`, `list` or `watch` on `secrets` without naming which ones,
@@ -55,41 +55,36 @@ impl Check for SecretsReadClusterWide {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for role in objs.iter().filter(|o| o.kind == "ClusterRole") {
-            if super::is_builtin(role) || super::only_namespaced(&objs, role) {
+        for (role, rule) in super::cluster_wide_rules(&objs) {
+            let Some(secrets) = rule.resource("secrets") else {
+                continue;
+            };
+            let core = rule
+                .api_groups
+                .iter()
+                .any(|(g, _)| g.is_empty() || *g == "*");
+            let verbs: Vec<&str> = rule
+                .verbs
+                .iter()
+                .map(|(v, _)| *v)
+                .filter(|v| READ_VERBS.contains(v))
+                .collect();
+            if !core || verbs.is_empty() || !rule.resource_names.is_empty() {
                 continue;
             }
-            for rule in policy_rules(role) {
-                let Some(secrets) = rule.resource("secrets") else {
-                    continue;
-                };
-                let core = rule
-                    .api_groups
-                    .iter()
-                    .any(|(g, _)| g.is_empty() || *g == "*");
-                let verbs: Vec<&str> = rule
-                    .verbs
-                    .iter()
-                    .map(|(v, _)| *v)
-                    .filter(|v| READ_VERBS.contains(v))
-                    .collect();
-                if !core || verbs.is_empty() || !rule.resource_names.is_empty() {
-                    continue;
-                }
-                let identity = super::role_identity(role);
-                out.push(doc.finding(
-                    self.info(),
-                    secrets.span,
-                    Some(identity.clone()),
-                    format!(
-                        "{} can {} every Secret in the cluster{}",
-                        role.display(),
-                        verbs.join("/"),
-                        super::bound_to(&objs, role)
-                    ),
-                    &identity,
-                ));
-            }
+            let identity = super::role_identity(role);
+            out.push(doc.finding(
+                self.info(),
+                secrets.span,
+                Some(identity.clone()),
+                format!(
+                    "{} can {} every Secret in the cluster{}",
+                    role.display(),
+                    verbs.join("/"),
+                    super::bound_to(&objs, role)
+                ),
+                &identity,
+            ));
         }
     }
 }
