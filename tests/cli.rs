@@ -1,14 +1,11 @@
 //! Integration tests that run the `ferret` binary on fixtures and temporary trees.
 
+mod common;
+
+use common::{ferret, json, stdout, write_file, SECRET_A, SECRET_B, TEST_RULES};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ferret() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferret"));
-    c.env_remove("FERRET_FINGERPRINT_SALT").env("NO_COLOR", "1");
-    c
-}
+use std::process::Output;
 
 fn run(args: &[&str], dir: &Path) -> Output {
     ferret()
@@ -17,39 +14,6 @@ fn run(args: &[&str], dir: &Path) -> Output {
         .output()
         .expect("run ferret")
 }
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            stdout(o),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-/// A rule file independent of the built-in rules, so these tests pin engine behaviour.
-const TEST_RULES: &str = r#"
-[[rules]]
-id = "test-token"
-name = "Test token"
-description = "A token format used only by the test suite."
-keywords = ["tsttok_"]
-regex = '''\b(?P<secret>tsttok_[A-Za-z0-9]{24})\b'''
-severity = "high"
-confidence = "high"
-tags = ["NHI2"]
-references = ["https://example.invalid/test-token"]
-examples = ["a = tsttok_abcdefghijklmnopqrstuvwx", "tsttok_ABCDEFGHIJKLMNOPQRSTUVWX"]
-negative_examples = ["tsttok_short"]
-"#;
-
-const SECRET_A: &str = "tsttok_Q7v2Lm9XkP4rT8wZ1nB5cY3d";
-const SECRET_B: &str = "tsttok_H6jF0sA2gK8eR4uW9oI1pV7x";
 
 struct Tree {
     dir: tempfile::TempDir,
@@ -70,10 +34,7 @@ impl Tree {
         self.write_bytes(rel, content.as_bytes())
     }
     fn write_bytes(&self, rel: &str, content: &[u8]) -> PathBuf {
-        let p = self.dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, content).unwrap();
-        p
+        write_file(&self.dir.path().join(rel), content)
     }
     /// Scan with the test rules only (built-in rules disabled via an empty extra set is not
     /// possible, so test secrets use a format no built-in rule knows).

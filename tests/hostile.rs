@@ -8,6 +8,9 @@
 //! the run itself impossible. The larger variants (200 MB scanned, 100k files, deep trees) run
 //! with the release binary in `scripts/hostile-scale.sh`, which prints the measurements.
 
+mod common;
+
+use common::{write_file, SECRET_A, SECRET_B, TEST_RULES};
 use serde_json::Value;
 use std::fs::{self, File};
 use std::io::Write;
@@ -17,23 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A rule no built-in rule overlaps, so the canary is always found by it alone.
-const TEST_RULES: &str = r#"
-[[rules]]
-id = "test-token"
-name = "Test token"
-description = "A token format used only by the test suite."
-keywords = ["tsttok_"]
-regex = '''\b(?P<secret>tsttok_[A-Za-z0-9]{24})\b'''
-severity = "high"
-confidence = "high"
-tags = ["NHI2"]
-examples = ["a = tsttok_abcdefghijklmnopqrstuvwx", "tsttok_ABCDEFGHIJKLMNOPQRSTUVWX"]
-negative_examples = ["tsttok_short"]
-"#;
-
-const CANARY: &str = "tsttok_Q7v2Lm9XkP4rT8wZ1nB5cY3d";
-const HIDDEN: &str = "tsttok_H6jF0sA2gK8eR4uW9oI1pV7x";
+/// The canary every case must still find; the other secret is planted in the hostile input.
+const CANARY: &str = SECRET_A;
+const HIDDEN: &str = SECRET_B;
 
 /// Memory ceiling for ordinary cases (debug build, one small tree).
 const ORDINARY_RSS_KB: u64 = 300 * 1024;
@@ -60,10 +49,7 @@ impl Tree {
         self.dir.path().join("repo")
     }
     fn write(&self, rel: &str, content: &[u8]) -> PathBuf {
-        let p = self.root().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(&p, content).unwrap();
-        p
+        write_file(&self.root().join(rel), content)
     }
     fn scan(&self, extra: &[&str]) -> Run {
         self.scan_within(extra, ORDINARY_TIME)

@@ -3,24 +3,12 @@
 //! may ferret run anything the repository asks for (hooks, filters, fsmonitor, diff drivers,
 //! pagers, helpers).
 
+mod common;
+
+use common::{ferret, json, write_file, SECRET_B, TEST_RULES};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const RULES: &str = r#"
-[[rules]]
-id = "test-token"
-name = "Test token"
-description = "A token format used only by the test suite."
-keywords = ["tsttok_"]
-regex = '''\b(?P<secret>tsttok_[A-Za-z0-9]{24})\b'''
-severity = "high"
-confidence = "high"
-tags = ["NHI2"]
-examples = ["a = tsttok_abcdefghijklmnopqrstuvwx", "tsttok_ABCDEFGHIJKLMNOPQRSTUVWX"]
-negative_examples = ["tsttok_short"]
-"#;
-const SECRET: &str = "tsttok_H6jF0sA2gK8eR4uW9oI1pV7x";
 
 struct Repo {
     dir: tempfile::TempDir,
@@ -64,9 +52,7 @@ impl Repo {
         String::from_utf8_lossy(&o.stdout).trim().to_string()
     }
     fn write(&self, rel: &str, content: &str) {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
+        write_file(&self.path().join(rel), content);
     }
     fn commit(&self, msg: &str) -> String {
         self.git(&["add", "-A"]);
@@ -74,28 +60,16 @@ impl Repo {
         self.git(&["rev-parse", "HEAD"])
     }
     fn ferret(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ferret"))
+        ferret()
             .arg("scan")
             .arg(self.path())
             .args(["--format", "json"])
             .args(args)
             .current_dir(self.path())
             .env("HOME", self.home())
-            .env("NO_COLOR", "1")
-            .env_remove("FERRET_FINGERPRINT_SALT")
             .output()
             .expect("run ferret")
     }
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
 }
 
 /// The secret was found where the range put it (the rule file's own examples match too).
@@ -142,7 +116,7 @@ fn a_range_cannot_silence_itself_by_changing_the_config() {
             )
         }),
         ("weaken the rule file", &|r: &Repo| {
-            r.write("rules/test.toml", &RULES.replace("{24}", "{99}"))
+            r.write("rules/test.toml", &TEST_RULES.replace("{24}", "{99}"))
         }),
         ("delete the config", &|r: &Repo| {
             std::fs::remove_file(r.path().join(".ferret.toml")).unwrap()
@@ -151,10 +125,10 @@ fn a_range_cannot_silence_itself_by_changing_the_config() {
     for (what, silence) in silencers {
         let r = Repo::new();
         r.write(".ferret.toml", "[rules]\nextra = [\"rules/test.toml\"]\n");
-        r.write("rules/test.toml", RULES);
+        r.write("rules/test.toml", TEST_RULES);
         r.write("README.md", "hello\n");
         let base = r.commit("base");
-        r.write("deploy.env", &format!("TOKEN={SECRET}\n"));
+        r.write("deploy.env", &format!("TOKEN={SECRET_B}\n"));
         silence(&r);
         r.commit("add a token, and quiet the scanner");
         // Trusting the working tree, the change does silence the finding (so the range test
@@ -181,9 +155,9 @@ fn an_explicit_config_inside_the_repository_is_read_at_the_base_and_one_outside_
         "ci/ferret.toml",
         "[rules]\nextra = [\"../rules/test.toml\"]\n",
     );
-    r.write("rules/test.toml", RULES);
+    r.write("rules/test.toml", TEST_RULES);
     let base = r.commit("base");
-    r.write("deploy.env", &format!("TOKEN={SECRET}\n"));
+    r.write("deploy.env", &format!("TOKEN={SECRET_B}\n"));
     r.write(
         "ci/ferret.toml",
         "[rules]\nextra = [\"../rules/test.toml\"]\ndisable = [\"test-token\"]\n",
@@ -207,7 +181,7 @@ fn an_explicit_config_inside_the_repository_is_read_at_the_base_and_one_outside_
     let v = json(&r.ferret(&["--range", &range, "--config", outside.to_str().unwrap()]));
     assert!(!found_secret(&v), "{v:#}");
     // A --rules file inside the repository, weakened by the range, is read at the base too.
-    r.write("rules/test.toml", &RULES.replace("{24}", "{99}"));
+    r.write("rules/test.toml", &TEST_RULES.replace("{24}", "{99}"));
     r.commit("weaken");
     let rules = r.path().join("rules/test.toml");
     let v = json(&r.ferret(&["--range", &range, "--rules", rules.to_str().unwrap()]));
@@ -228,11 +202,11 @@ fn a_range_cannot_claim_its_own_findings_away() {
         let r = Repo::new();
         // The rule file lives outside the repository, so only the planted secret is found.
         let rules = r.dir.path().join("rules.toml");
-        std::fs::write(&rules, RULES).unwrap();
+        std::fs::write(&rules, TEST_RULES).unwrap();
         let rules = rules.to_str().unwrap().to_string();
         r.write("ferret.claims.yaml", base_ledger);
         let base = r.commit("base");
-        r.write("deploy/app.env", &format!("TOKEN={SECRET}\n"));
+        r.write("deploy/app.env", &format!("TOKEN={SECRET_B}\n"));
         let v = json(&r.ferret(&["--rules", &rules]));
         let fp = v["findings"]
             .as_array()
@@ -246,15 +220,13 @@ fn a_range_cannot_claim_its_own_findings_away() {
         r.write("ferret.claims.yaml", &edit.replace("FP", &fp));
         r.commit("add a token, and the claims that quiet it");
         let gap = |extra: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_ferret"))
+            ferret()
                 .arg("gap")
                 .arg(r.path())
                 .args(["--fail-on", fail_on, "--no-progress", "--rules", &rules])
                 .args(extra)
                 .current_dir(r.path())
                 .env("HOME", r.home())
-                .env("NO_COLOR", "1")
-                .env_remove("FERRET_FINGERPRINT_SALT")
                 .output()
                 .expect("run ferret gap")
         };
@@ -334,15 +306,15 @@ fn nothing_from_the_scanned_repository_is_ever_run() {
     let r = Repo::new();
     let markers = r.dir.path().join("markers");
     std::fs::create_dir_all(&markers).unwrap();
-    r.write("rules.toml", RULES);
+    r.write("rules.toml", TEST_RULES);
     r.write("a.env", "first\n");
     let base = r.commit("base");
-    r.write("a.env", &format!("TOKEN={SECRET}\n"));
+    r.write("a.env", &format!("TOKEN={SECRET_B}\n"));
     r.commit("add");
-    r.write("b.env", &format!("STAGED={SECRET}\n"));
+    r.write("b.env", &format!("STAGED={SECRET_B}\n"));
     r.git(&["add", "b.env"]);
     // Modified after staging, so anything that diffs the work tree would have to filter it.
-    r.write("b.env", &format!("STAGED={SECRET}\nmore\n"));
+    r.write("b.env", &format!("STAGED={SECRET_B}\nmore\n"));
     // Planted last: with them, git itself cannot run a plain `git add` any more.
     plant_traps(&r, &markers);
     // The traps are armed: git itself runs them (skipped where git cannot, so the assertion
