@@ -924,7 +924,8 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     const CONTAINS: &[&str] = &[
         "example",
         "xxxx",
-        "****",
+        // A value masked for display (`ghp_***`, `abc***REDACTED***`).
+        "***",
         "changeme",
         "change_me",
         "change-me",
@@ -1431,6 +1432,8 @@ identity_near = '''user=(?P<identity>\w+)'''
         assert!(e.scan("a", b"password = changeme123").is_empty());
         assert!(e.scan("a", b"password = ${DB_PASSWORD}").is_empty());
         assert!(e.scan("a", b"password = aaaaaaaa").is_empty());
+        // Masked for display, as logs and docs show a value (found by fuzzing).
+        assert!(e.scan("a", b"password = ghp***REDACT9").is_empty());
         assert!(e.scan("a", b"x demo_abcd1234 # ferret:allow").is_empty());
     }
 

@@ -12,7 +12,13 @@ use ferret::source::Summary;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
-fn finding(rule: &str, kind: Kind, path: &str, line: u32, material: &[u8]) -> ferret::findings::Finding {
+fn finding(
+    rule: &str,
+    kind: Kind,
+    path: &str,
+    line: u32,
+    material: &[u8],
+) -> ferret::findings::Finding {
     let loc = Location {
         path: path.into(),
         line,
@@ -40,7 +46,13 @@ fuzz_target!(|data: &[u8]| {
     let file = names[(pick as usize / formats.len()) % names.len()];
     let _ = import::detect(Path::new(file), bytes);
     let findings = vec![
-        finding("github-pat-classic", Kind::Secret, "src/a.env", 3, b"ghp_secret"),
+        finding(
+            "github-pat-classic",
+            Kind::Secret,
+            "src/a.env",
+            3,
+            b"ghp_secret",
+        ),
         finding("aws-iam-admin-wildcard", Kind::Grant, "iam/p.json", 1, b"*"),
     ];
     let _ = inline::scan("src/a.env", bytes, &findings);
@@ -50,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
     let ctx = Context {
         history: pick & 1 == 1,
         scope: "working tree".into(),
-        known_rules: findings.iter().map(|f| (f.rule_id.clone(), f.kind)).collect(),
+        known_rules: findings
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.kind))
+            .collect(),
         seen_paths: Default::default(),
         glob_hits: Default::default(),
         inline_other: Default::default(),

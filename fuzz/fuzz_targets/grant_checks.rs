@@ -63,7 +63,12 @@ fuzz_target!(|data: &[u8]| {
         for f in &found {
             let l = &f.location;
             assert_eq!(l.path, path);
-            assert!(l.line >= 1 && l.line <= lines, "{} line {} of {lines}", f.rule_id, l.line);
+            assert!(
+                l.line >= 1 && l.line <= lines,
+                "{} line {} of {lines}",
+                f.rule_id,
+                l.line
+            );
             assert!(l.end_line >= l.line && l.end_line <= lines);
             assert!(!f.fingerprint.is_empty());
         }

@@ -73,7 +73,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let json: serde_json::Value =
         serde_json::from_str(&render(&report, Format::Json, false)).expect("JSON parses");
-    assert_eq!(json["findings"][0]["path"], findings[0].location.path.as_str());
+    assert_eq!(
+        json["findings"][0]["path"],
+        findings[0].location.path.as_str()
+    );
     assert_eq!(json["summary"]["skipped_files"][0]["path"], get(6).as_str());
     let sarif: serde_json::Value =
         serde_json::from_str(&render(&report, Format::Sarif, false)).expect("SARIF parses");
@@ -81,7 +84,9 @@ fuzz_target!(|data: &[u8]| {
     for color in [false, true] {
         let text = render(&report, Format::Text, color);
         assert!(
-            !text.chars().any(|c| c.is_control() && c != '\n' && (c != '\u{1b}' || !color)),
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && (c != '\u{1b}' || !color)),
             "raw control character in text output: {text:?}"
         );
     }

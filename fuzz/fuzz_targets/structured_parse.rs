@@ -21,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(root) => {
             let mut stack: Vec<(&Node, usize)> = vec![(&root, 1)];
             while let Some((n, depth)) = stack.pop() {
-                assert!(n.span.start <= n.span.end && n.span.end <= text.len(), "{:?}", n.span);
+                assert!(
+                    n.span.start <= n.span.end && n.span.end <= text.len(),
+                    "{:?}",
+                    n.span
+                );
                 // Generous: HCL blocks add a level for their labels.
                 assert!(depth <= 3 * json::MAX_DEPTH, "depth {depth}");
                 match &n.value {

@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
             let mut nodes = 0usize;
             while let Some((n, depth)) = stack.pop() {
                 nodes += 1;
-                assert!(n.span.start <= n.span.end && n.span.end <= data.len(), "{:?}", n.span);
+                assert!(
+                    n.span.start <= n.span.end && n.span.end <= data.len(),
+                    "{:?}",
+                    n.span
+                );
                 assert!(depth <= limits.max_depth + 1, "depth {depth}");
                 match &n.value {
                     Value::Seq(items) => stack.extend(items.iter().map(|c| (c, depth + 1))),
