@@ -8,7 +8,7 @@
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::prefilter::{Hits, KeywordDfa};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{Rule, RuleSet, AFTER_KEYWORD_MAX_LEN};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -334,6 +334,14 @@ impl Engine {
                 for &(r, word_start) in &self.keyword_rules[m.pattern as usize] {
                     if word_start && after_word {
                         continue;
+                    }
+                    if !self.options.whole_file_search {
+                        if let Some(after) = &self.rules[r].after_keyword {
+                            let end = bytes.len().min(e + AFTER_KEYWORD_MAX_LEN);
+                            if !after.is_match(&bytes[e..end]) {
+                                continue;
+                            }
+                        }
                     }
                     enable(r, hits);
                     let h = &mut hits[r];
@@ -1747,6 +1755,40 @@ confidence = "medium"
             let found = e.scan("a", text);
             assert!(found.iter().all(|f| f.rule_id == "short"));
         }
+    }
+
+    #[test]
+    fn after_keyword_decides_which_occurrences_run_the_rule() {
+        // Deliberately not implied by the regex, to show the mechanism: `api_key=` occurrences
+        // count, the bare `api_key ` one does not, so only the whole-file reference finds it.
+        let rules = r#"
+[[rules]]
+id = "ak"
+name = "n"
+description = "d"
+keywords = ["api_key"]
+after_keyword = '''='''
+regex = '''api_key[ =]+(?P<secret>[a-z0-9]{12})'''
+severity = "low"
+confidence = "low"
+"#;
+        let mut set = RuleSet::default();
+        set.add_file_text("t", rules).unwrap();
+        let windowed = Engine::new(set.clone(), EngineOptions::default());
+        let whole = Engine::new(
+            set,
+            EngineOptions {
+                whole_file_search: true,
+                ..EngineOptions::default()
+            },
+        );
+        // Filler, so the one window stays small (dense windows, or one in under 2 KiB, fall
+        // back to a whole search).
+        let mut text = b"api_key=q1w2e3r4t5y6\napi_key z9x8c7v6b5n4\n".to_vec();
+        text.extend(b"filler line\n".repeat(1000));
+        let lines = |f: Vec<Finding>| f.iter().map(|f| f.location.line).collect::<Vec<_>>();
+        assert_eq!(lines(windowed.scan("a", &text)), vec![1]);
+        assert_eq!(lines(whole.scan("a", &text)), vec![1, 2]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct RuleSpec {
     pub description: String,
     #[serde(default)]
     pub keywords: Vec<String>,
+    #[serde(default)]
+    pub after_keyword: Option<String>,
     pub regex: String,
     pub severity: String,
     pub confidence: String,
@@ -73,6 +75,10 @@ pub struct Rule {
     /// The most bytes other than ASCII whitespace a match can contain (`None`: unbounded).
     /// Bounded for regexes whose only unbounded parts are whitespace runs (`key\s*=\s*value`).
     pub max_match_non_space: Option<usize>,
+    /// What must follow a keyword occurrence, anchored at its end, for that occurrence to make
+    /// the rule run (e.g. `= "` after `password`); None: every occurrence counts. Its longest
+    /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
+    pub after_keyword: Option<regex::bytes::Regex>,
     /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
     /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
     /// cannot start a match there, so the engine drops that hit.
@@ -280,6 +286,12 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             )));
         }
     }
+    let after_keyword = match &spec.after_keyword {
+        Some(src) => {
+            Some(build_after_keyword(src).map_err(|e| err(format!("after_keyword: {e}")))?)
+        }
+        None => None,
+    };
     let RegexFacts {
         group_names,
         max_match_len,
@@ -333,6 +345,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_len,
         max_match_newlines,
         max_match_non_space,
+        after_keyword,
         word_start_literal,
         severity,
         confidence,
@@ -372,6 +385,31 @@ pub fn build_matcher(src: &str) -> Result<Matcher, String> {
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .build(src)
         .map_err(|e| e.to_string())
+}
+
+/// The longest match an `after_keyword` regex may have.
+pub const AFTER_KEYWORD_MAX_LEN: usize = 256;
+
+/// Compile an `after_keyword` regex, anchored at the keyword's end. It must be bounded: the
+/// engine tests it on the [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so
+/// that dense occurrences cost linear time.
+fn build_after_keyword(src: &str) -> Result<regex::bytes::Regex, String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .map_err(|e| e.to_string())?;
+    match hir.properties().maximum_len() {
+        Some(n) if n <= AFTER_KEYWORD_MAX_LEN => {}
+        _ => {
+            return Err(format!(
+                "the regex must be bounded, matching at most {AFTER_KEYWORD_MAX_LEN} bytes \
+                 (use {{0,N}} instead of * and +)"
+            ))
+        }
+    }
+    build_regex(&format!("^(?:{src})")).map_err(|e| e.to_string())
 }
 
 /// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are
@@ -596,6 +634,28 @@ pub fn template_fields(template: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_keyword_must_be_bounded() {
+        let rule = |after: &str| {
+            GOOD.replace(
+                "keywords = [\"demo_\"]",
+                &format!("keywords = [\"demo_\"]\nafter_keyword = '''{after}'''"),
+            )
+        };
+        let mut set = RuleSet::default();
+        set.add_file_text("t", &rule(r"[a-z0-9]{8}")).unwrap();
+        let after = set.rules[0].after_keyword.as_ref().unwrap();
+        // Anchored at the keyword's end.
+        assert!(after.is_match(b"abcd1234"));
+        assert!(!after.is_match(b" abcd1234"));
+        for unbounded in [r"[a-z0-9]+", r"[a-z0-9]{8,}", r"x{300}"] {
+            let errs = RuleSet::default()
+                .add_file_text("t", &rule(unbounded))
+                .unwrap_err();
+            assert!(errs[0].message.contains("bounded"), "{}", errs[0]);
+        }
+    }
 
     #[test]
     fn word_start_literal_read_off_the_regex() {
