@@ -1733,9 +1733,10 @@ identity_near = '''user=(?P<identity>\w+)'''
     #[test]
     fn rule_shorter_than_its_keyword_scans_without_panic() {
         // Found by fuzzing: a one-byte regex behind a four-byte keyword once produced a window
-        // with its start after its end.
-        let e = engine(
-            r#"
+        // with its start after its end. Such a rule breaks the keyword contract (its matches
+        // need not contain the keyword), so the windowed search finds a subset of what a whole
+        // search finds: the matches inside the keyword occurrences.
+        let rules = r#"
 [[rules]]
 id = "short"
 name = "Short"
@@ -1744,16 +1745,35 @@ keywords = ["key_"]
 regex = '''(?P<secret>[y_ekaUz]{1})'''
 severity = "low"
 confidence = "medium"
-"#,
+"#;
+        let windowed = engine(rules);
+        let mut set = RuleSet::default();
+        set.add_file_text("t", rules).unwrap();
+        let whole = Engine::new(
+            set,
+            EngineOptions {
+                whole_file_search: true,
+                ..EngineOptions::default()
+            },
         );
+        let spots = |f: Vec<Finding>| {
+            f.iter()
+                .map(|f| (f.location.line, f.location.column))
+                .collect::<Vec<_>>()
+        };
+        let mut long = b"filler line\n".repeat(300);
+        long.extend(b"key_abcdef\n");
         for text in [
             &b"key_abcdef"[..],
             b"user=bob\nkey_abcdef",
             b"key_",
             b"xkey_",
+            &long,
         ] {
-            let found = e.scan("a", text);
-            assert!(found.iter().all(|f| f.rule_id == "short"));
+            let found = spots(windowed.scan("a", text));
+            let everywhere = spots(whole.scan("a", text));
+            assert!(!found.is_empty());
+            assert!(found.iter().all(|f| everywhere.contains(f)), "{found:?}");
         }
     }
 
