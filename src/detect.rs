@@ -1380,6 +1380,19 @@ mod tests {
         Engine::new(set, EngineOptions::default())
     }
 
+    /// The reference the windowed search is held to: every enabled rule over the whole content.
+    fn whole_content_engine(rules: &str) -> Engine {
+        let mut set = RuleSet::default();
+        set.add_file_text("t", rules).unwrap();
+        Engine::new(
+            set,
+            EngineOptions {
+                whole_file_search: true,
+                ..EngineOptions::default()
+            },
+        )
+    }
+
     const RULES: &str = r#"
 [[rules]]
 id = "demo-token"
@@ -1747,15 +1760,7 @@ severity = "low"
 confidence = "medium"
 "#;
         let windowed = engine(rules);
-        let mut set = RuleSet::default();
-        set.add_file_text("t", rules).unwrap();
-        let whole = Engine::new(
-            set,
-            EngineOptions {
-                whole_file_search: true,
-                ..EngineOptions::default()
-            },
-        );
+        let whole = whole_content_engine(rules);
         let spots = |f: Vec<Finding>| {
             f.iter()
                 .map(|f| (f.location.line, f.location.column))
@@ -1792,16 +1797,8 @@ regex = '''api_key[ =]+(?P<secret>[a-z0-9]{12})'''
 severity = "low"
 confidence = "low"
 "#;
-        let mut set = RuleSet::default();
-        set.add_file_text("t", rules).unwrap();
-        let windowed = Engine::new(set.clone(), EngineOptions::default());
-        let whole = Engine::new(
-            set,
-            EngineOptions {
-                whole_file_search: true,
-                ..EngineOptions::default()
-            },
-        );
+        let windowed = engine(rules);
+        let whole = whole_content_engine(rules);
         // Filler, so the one window stays small (dense windows, or one in under 2 KiB, fall
         // back to a whole search).
         let mut text = b"api_key=q1w2e3r4t5y6\napi_key z9x8c7v6b5n4\n".to_vec();
