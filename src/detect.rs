@@ -765,16 +765,28 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
         .sum()
 }
 
+/// Keys that vendors publish for their local emulators: every installation accepts them, they
+/// open nothing but a developer's emulator, and they stand in code and config everywhere.
+const PUBLISHED_EMULATOR_KEYS: &[&[u8]] = &[
+    // Azurite and the Azure Storage Emulator (account devstoreaccount1).
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==", // ferret:allow (published emulator key)
+    // The Azure Cosmos DB emulator.
+    b"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==", // ferret:allow (published emulator key)
+];
+
 /// Values that documentation uses in place of a real credential, for every rule: providers'
-/// published samples (AWS's `AKIAIOSFODNN7EXAMPLE`), and masked values (`xxxxxxxx`, `********`).
-/// A random token contains none of these by chance.
+/// published samples (AWS's `AKIAIOSFODNN7EXAMPLE`), masked values (`xxxxxxxx`, `********`), and
+/// the published keys of local emulators. A random token contains none of these by chance.
 pub fn is_documentation_value(value: &[u8]) -> bool {
     let finder = |needle: &[u8]| {
         value
             .windows(needle.len())
             .any(|w| w.eq_ignore_ascii_case(needle))
     };
-    finder(b"example") || finder(b"xxxxxxxx") || finder(b"********")
+    finder(b"example")
+        || finder(b"xxxxxxxx")
+        || finder(b"********")
+        || PUBLISHED_EMULATOR_KEYS.contains(&value)
 }
 
 /// Names rather than values: `CLIENT_TRAFFIC_SECRET_0`, `caching_sha2_password`,
@@ -1514,6 +1526,11 @@ identity_near = '''user=(?P<identity>\w+)'''
         let e = engine(RULES);
         assert!(e.scan("a", b"demo_example1").is_empty());
         assert!(is_documentation_value(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(is_documentation_value(PUBLISHED_EMULATOR_KEYS[0]));
+        // Only the published value itself: a key one character away is a real key.
+        let mut near = PUBLISHED_EMULATOR_KEYS[0].to_vec();
+        near[0] = b'F';
+        assert!(!is_documentation_value(&near));
         assert!(!is_documentation_value(b"AKIAQ3EGRXZ5LPMN7T2B")); // ferret:allow (test value)
     }
 
