@@ -49,23 +49,21 @@ impl Suppression {
     pub fn claims(&self) -> Vec<SecretClaim> {
         self.fingerprints
             .iter()
-            .map(|fp| SecretClaim {
-                id: None,
-                selector: Selector {
-                    fingerprint: Some(fp.clone()),
-                    ..Selector::default()
-                },
-                status: Status::AcceptedRisk,
-                date: None,
-                ticket: None,
-                owner: None,
-                note: Some(format!("`{}` comment", self.marker)),
-                origin: Origin {
-                    source: SourceKind::Inline,
-                    file: self.path.clone(),
-                    line: Some(self.line),
-                    entry: None,
-                },
+            .map(|fp| {
+                SecretClaim::imported(
+                    Selector {
+                        fingerprint: Some(fp.clone()),
+                        ..Selector::default()
+                    },
+                    Status::AcceptedRisk,
+                    format!("`{}` comment", self.marker),
+                    Origin {
+                        source: SourceKind::Inline,
+                        file: self.path.clone(),
+                        line: Some(self.line),
+                        entry: None,
+                    },
+                )
             })
             .collect()
     }

@@ -253,6 +253,23 @@ pub struct SecretClaim {
     pub origin: Origin,
 }
 
+impl SecretClaim {
+    /// A claim read from another tool's output or from a code comment: no ledger id, and no
+    /// date, ticket or owner unless the caller sets them.
+    pub fn imported(selector: Selector, status: Status, note: String, origin: Origin) -> Self {
+        SecretClaim {
+            id: None,
+            selector,
+            status,
+            date: None,
+            ticket: None,
+            owner: None,
+            note: Some(note),
+            origin,
+        }
+    }
+}
+
 /// Whether an identity is in service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -37,9 +37,8 @@ pub fn baseline(file: &str, v: &Value) -> Result<Imported, String> {
                     format!("{kind}: in the baseline, not audited"),
                 ),
             };
-            let claim = SecretClaim {
-                id: None,
-                selector: Selector {
+            let claim = SecretClaim::imported(
+                Selector {
                     secret_sha1: hashed,
                     path: Some(tool_path(str_of(item, "filename").unwrap_or(filename))),
                     line: line_of(item.get("line_number")),
@@ -47,12 +46,9 @@ pub fn baseline(file: &str, v: &Value) -> Result<Imported, String> {
                     ..Selector::default()
                 },
                 status,
-                date: None,
-                ticket: None,
-                owner: None,
-                note: Some(note),
-                origin: origin(SourceKind::DetectSecrets, file, None, Some(entry)),
-            };
+                note,
+                origin(SourceKind::DetectSecrets, file, None, Some(entry)),
+            );
             push(&mut out, claim);
         }
     }

@@ -54,24 +54,24 @@ pub fn alerts(file: &str, v: &Value) -> Result<Imported, String> {
         }
         let loc = a.get("first_location_detected");
         let claim = SecretClaim {
-            id: None,
-            selector: Selector {
-                secret_sha256: secret_hash(str_of(a, "secret")),
-                path: loc.and_then(|l| str_of(l, "path")).map(tool_path),
-                line: loc.and_then(|l| line_of(l.get("start_line"))),
-                loose_path: true,
-                ..Selector::default()
-            },
-            status,
             date: if status == Status::Open {
                 None
             } else {
                 str_of(a, "resolved_at").and_then(Day::parse)
             },
             ticket: str_of(a, "html_url").map(str::to_string),
-            owner: None,
-            note: Some(note),
-            origin: origin(SourceKind::GithubAlerts, file, None, Some(entry)),
+            ..SecretClaim::imported(
+                Selector {
+                    secret_sha256: secret_hash(str_of(a, "secret")),
+                    path: loc.and_then(|l| str_of(l, "path")).map(tool_path),
+                    line: loc.and_then(|l| line_of(l.get("start_line"))),
+                    loose_path: true,
+                    ..Selector::default()
+                },
+                status,
+                note,
+                origin(SourceKind::GithubAlerts, file, None, Some(entry)),
+            )
         };
         push(&mut out, claim);
     }

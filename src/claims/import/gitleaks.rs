@@ -29,20 +29,19 @@ pub fn report(file: &str, v: &Value) -> Result<Imported, String> {
             note.push_str(&format!(", commit {}", c.get(..12).unwrap_or(c)));
         }
         let claim = SecretClaim {
-            id: None,
-            selector: Selector {
-                secret_sha256: secret_hash(str_of(item, "Secret")),
-                path: str_of(item, "File").map(tool_path),
-                line: line_of(item.get("StartLine")),
-                loose_path: true,
-                ..Selector::default()
-            },
-            status: Status::Open,
             date: str_of(item, "Date").and_then(Day::parse),
-            ticket: None,
-            owner: None,
-            note: Some(note),
-            origin: origin(SourceKind::Gitleaks, file, None, Some(entry)),
+            ..SecretClaim::imported(
+                Selector {
+                    secret_sha256: secret_hash(str_of(item, "Secret")),
+                    path: str_of(item, "File").map(tool_path),
+                    line: line_of(item.get("StartLine")),
+                    loose_path: true,
+                    ..Selector::default()
+                },
+                Status::Open,
+                note,
+                origin(SourceKind::Gitleaks, file, None, Some(entry)),
+            )
         };
         push(&mut out, claim);
     }
@@ -84,21 +83,17 @@ pub fn ignore_file(file: &str, bytes: &[u8]) -> Result<Imported, String> {
             note.push_str(&format!(", commit {}", c.get(..12).unwrap_or(c)));
         }
         note.push_str("); no reason recorded");
-        let claim = SecretClaim {
-            id: None,
-            selector: Selector {
+        let claim = SecretClaim::imported(
+            Selector {
                 path: Some(tool_path(path)).filter(|p| !p.is_empty()),
                 line: Some(num).filter(|n| *n > 0),
                 loose_path: true,
                 ..Selector::default()
             },
-            status: Status::AcceptedRisk,
-            date: None,
-            ticket: None,
-            owner: None,
-            note: Some(note),
-            origin: origin(SourceKind::Gitleaksignore, file, Some(line_no), None),
-        };
+            Status::AcceptedRisk,
+            note,
+            origin(SourceKind::Gitleaksignore, file, Some(line_no), None),
+        );
         push(&mut out, claim);
     }
     Ok(out)

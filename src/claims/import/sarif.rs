@@ -87,9 +87,8 @@ pub fn log(file: &str, v: &Value) -> Result<Imported, String> {
                     }
                 }
             };
-            let claim = SecretClaim {
-                id: None,
-                selector: Selector {
+            let claim = SecretClaim::imported(
+                Selector {
                     fingerprint,
                     path,
                     line,
@@ -98,12 +97,9 @@ pub fn log(file: &str, v: &Value) -> Result<Imported, String> {
                     ..Selector::default()
                 },
                 status,
-                date: None,
-                ticket: None,
-                owner: None,
-                note: Some(note),
-                origin: origin(SourceKind::Sarif, file, None, Some(entry)),
-            };
+                note,
+                origin(SourceKind::Sarif, file, None, Some(entry)),
+            );
             push(&mut out, claim);
         }
     }
