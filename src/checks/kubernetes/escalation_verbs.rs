@@ -1,7 +1,7 @@
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::k8s::{objects, policy_rules};
+use crate::models::k8s::objects;
 
 declare_check! {
     /// A Role or ClusterRole grants `bind`, `escalate` or `impersonate`.
@@ -53,41 +53,36 @@ impl Check for EscalationVerbs {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for role in &objs {
-            if super::is_builtin(role) {
+        for (role, _, rule) in super::authored_rules(&objs) {
+            let found: Vec<_> = rule
+                .verbs
+                .iter()
+                .filter(|(v, _)| ESCALATION.contains(v))
+                .collect();
+            let Some((_, first)) = found.first() else {
                 continue;
-            }
-            for rule in policy_rules(role) {
-                let found: Vec<_> = rule
-                    .verbs
-                    .iter()
-                    .filter(|(v, _)| ESCALATION.contains(v))
-                    .collect();
-                let Some((_, first)) = found.first() else {
-                    continue;
-                };
-                let verbs: Vec<&str> = found.iter().map(|(v, _)| *v).collect();
-                let on: Vec<&str> = rule.resources.iter().map(|(r, _)| *r).collect();
-                let identity = super::role_identity(role);
-                let limited = if rule.resource_names.is_empty() {
-                    ""
-                } else {
-                    " (limited by resourceNames)"
-                };
-                out.push(doc.finding(
-                    self.info(),
-                    first.span,
-                    Some(identity.clone()),
-                    format!(
-                        "{} grants `{}` on {}{limited}{}",
-                        role.display(),
-                        verbs.join("`, `"),
-                        on.join(", "),
-                        super::bound_to(&objs, role)
-                    ),
-                    &format!("{identity}:{}:{}", verbs.join(","), on.join(",")),
-                ));
-            }
+            };
+            let verbs: Vec<&str> = found.iter().map(|(v, _)| *v).collect();
+            let on: Vec<&str> = rule.resources.iter().map(|(r, _)| *r).collect();
+            let identity = super::role_identity(role);
+            let limited = if rule.resource_names.is_empty() {
+                ""
+            } else {
+                " (limited by resourceNames)"
+            };
+            out.push(doc.finding(
+                self.info(),
+                first.span,
+                Some(identity.clone()),
+                format!(
+                    "{} grants `{}` on {}{limited}{}",
+                    role.display(),
+                    verbs.join("`, `"),
+                    on.join(", "),
+                    super::bound_to(&objs, role)
+                ),
+                &format!("{identity}:{}:{}", verbs.join(","), on.join(",")),
+            ));
         }
     }
 }

@@ -85,14 +85,35 @@ fn only_namespaced(objects: &[Object<'_>], role: &Object<'_>) -> bool {
     !b.is_empty() && b.iter().all(|(b, _)| !b.cluster_wide)
 }
 
+/// Each rule of the file's own Roles and ClusterRoles (roles the cluster ships are left out),
+/// with its role and its position in the role's `rules`.
+fn authored_rules<'o, 'a>(
+    objects: &'o [Object<'a>],
+) -> impl Iterator<Item = (&'o Object<'a>, usize, PolicyRule<'a>)> + 'o {
+    rules_of(objects.iter().filter(|o| !is_builtin(o)))
+}
+
 /// The rules of a file's ClusterRoles that reach every namespace, each with its role: roles the
 /// cluster ships and ClusterRoles the file binds only namespace by namespace are left out.
 fn cluster_wide_rules<'o, 'a>(
     objects: &'o [Object<'a>],
 ) -> impl Iterator<Item = (&'o Object<'a>, PolicyRule<'a>)> + 'o {
-    objects
-        .iter()
-        .filter(|o| o.kind == "ClusterRole")
-        .filter(|role| !is_builtin(role) && !only_namespaced(objects, role))
-        .flat_map(|role| policy_rules(role).into_iter().map(move |rule| (role, rule)))
+    let reach_every_namespace =
+        |o: &&Object<'_>| o.kind == "ClusterRole" && !is_builtin(o) && !only_namespaced(objects, o);
+    rules_of(objects.iter().filter(reach_every_namespace)).map(|(role, _, rule)| (role, rule))
+}
+
+/// The one walk over roles and their rules; objects that are not roles have none.
+fn rules_of<'o, 'a>(
+    roles: impl Iterator<Item = &'o Object<'a>> + 'o,
+) -> impl Iterator<Item = (&'o Object<'a>, usize, PolicyRule<'a>)> + 'o
+where
+    'a: 'o,
+{
+    roles.flat_map(|role| {
+        policy_rules(role)
+            .into_iter()
+            .enumerate()
+            .map(move |(i, rule)| (role, i, rule))
+    })
 }

@@ -1,7 +1,7 @@
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::k8s::{objects, policy_rules};
+use crate::models::k8s::objects;
 
 declare_check! {
     /// A Role or ClusterRole rule uses `*` in `verbs`, `resources` or `apiGroups`.
@@ -52,62 +52,57 @@ impl Check for RbacWildcard {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for role in &objs {
-            if super::is_builtin(role) {
+        for (role, i, rule) in super::authored_rules(&objs) {
+            if rule.resources.is_empty() {
                 continue;
             }
-            for (i, rule) in policy_rules(role).iter().enumerate() {
-                if rule.resources.is_empty() {
-                    continue;
-                }
-                let verbs = rule.verb("*");
-                let resources = rule.resource("*");
-                let groups = rule
-                    .api_groups
-                    .iter()
-                    .find(|(g, _)| *g == "*")
-                    .map(|(_, n)| *n);
-                let Some(at) = verbs.or(resources).or(groups) else {
-                    continue;
-                };
-                let mut what = Vec::new();
-                if verbs.is_some() {
-                    what.push("all verbs");
-                }
-                if resources.is_some() {
-                    what.push("all resources");
-                }
-                if groups.is_some() {
-                    what.push("all API groups");
-                }
-                // Built-in API groups (core, `apps`, `*.k8s.io`) hold the resources that lead
-                // to escalation; a custom resource's own group usually does not.
-                let builtin = rule
-                    .api_groups
-                    .iter()
-                    .any(|(g, _)| !g.contains('.') || g.ends_with(".k8s.io"));
-                let severity = match (verbs.is_some(), resources.is_some()) {
-                    (true, true) => Severity::Critical,
-                    (false, true) => Severity::High,
-                    (true, false) if builtin => Severity::High,
-                    _ => Severity::Medium,
-                };
-                let identity = super::role_identity(role);
-                let mut f = doc.finding(
-                    self.info(),
-                    at.span,
-                    Some(identity.clone()),
-                    format!(
-                        "{} grants {}{}",
-                        role.display(),
-                        what.join(", "),
-                        super::bound_to(&objs, role)
-                    ),
-                    &format!("{identity}:{i}"),
-                );
-                f.severity = severity;
-                out.push(f);
+            let verbs = rule.verb("*");
+            let resources = rule.resource("*");
+            let groups = rule
+                .api_groups
+                .iter()
+                .find(|(g, _)| *g == "*")
+                .map(|(_, n)| *n);
+            let Some(at) = verbs.or(resources).or(groups) else {
+                continue;
+            };
+            let mut what = Vec::new();
+            if verbs.is_some() {
+                what.push("all verbs");
             }
+            if resources.is_some() {
+                what.push("all resources");
+            }
+            if groups.is_some() {
+                what.push("all API groups");
+            }
+            // Built-in API groups (core, `apps`, `*.k8s.io`) hold the resources that lead
+            // to escalation; a custom resource's own group usually does not.
+            let builtin = rule
+                .api_groups
+                .iter()
+                .any(|(g, _)| !g.contains('.') || g.ends_with(".k8s.io"));
+            let severity = match (verbs.is_some(), resources.is_some()) {
+                (true, true) => Severity::Critical,
+                (false, true) => Severity::High,
+                (true, false) if builtin => Severity::High,
+                _ => Severity::Medium,
+            };
+            let identity = super::role_identity(role);
+            let mut f = doc.finding(
+                self.info(),
+                at.span,
+                Some(identity.clone()),
+                format!(
+                    "{} grants {}{}",
+                    role.display(),
+                    what.join(", "),
+                    super::bound_to(&objs, role)
+                ),
+                &format!("{identity}:{i}"),
+            );
+            f.severity = severity;
+            out.push(f);
         }
     }
 }
