@@ -64,24 +64,23 @@ impl Check for EscalationVerbs {
             };
             let verbs: Vec<&str> = found.iter().map(|(v, _)| *v).collect();
             let on: Vec<&str> = rule.resources.iter().map(|(r, _)| *r).collect();
-            let identity = super::role_identity(role);
             let limited = if rule.resource_names.is_empty() {
                 ""
             } else {
                 " (limited by resourceNames)"
             };
-            out.push(doc.finding(
+            out.push(super::role_finding(
+                doc,
                 self.info(),
+                &objs,
+                role,
                 first.span,
-                Some(identity.clone()),
                 format!(
-                    "{} grants `{}` on {}{limited}{}",
-                    role.display(),
+                    "grants `{}` on {}{limited}",
                     verbs.join("`, `"),
-                    on.join(", "),
-                    super::bound_to(&objs, role)
+                    on.join(", ")
                 ),
-                &format!("{identity}:{}:{}", verbs.join(","), on.join(",")),
+                &format!("{}:{}", verbs.join(","), on.join(",")),
             ));
         }
     }

@@ -9,8 +9,10 @@ mod pod_exec_create;
 mod rbac_wildcard;
 mod secrets_read_cluster_wide;
 
-use super::Check;
+use super::{Check, CheckInfo, Document};
+use crate::findings::Finding;
 use crate::models::k8s::{binding, policy_rules, Binding, Object, PolicyRule};
+use crate::models::Span;
 
 pub fn checks() -> Vec<&'static dyn Check> {
     vec![
@@ -76,6 +78,28 @@ fn bound_to(objects: &[Object<'_>], role: &Object<'_>) -> String {
     } else {
         format!(" (bound to {})", who.join(", "))
     }
+}
+
+/// A finding on a rule of `role` at `at`: the message names the role, what it `grants` and whom
+/// the file binds it to; the identity is the role, and `key` tells apart the role's findings
+/// from one check.
+fn role_finding(
+    doc: &Document<'_>,
+    info: &CheckInfo,
+    objects: &[Object<'_>],
+    role: &Object<'_>,
+    at: Span,
+    grants: String,
+    key: &str,
+) -> Finding {
+    let identity = role_identity(role);
+    let material = if key.is_empty() {
+        identity.clone()
+    } else {
+        format!("{identity}:{key}")
+    };
+    let message = format!("{} {grants}{}", role.display(), bound_to(objects, role));
+    doc.finding(info, at, Some(identity), message, &material)
 }
 
 /// Whether a ClusterRole is granted only namespace by namespace in this file (RoleBindings and

@@ -77,18 +77,14 @@ impl Check for PodExecCreate {
                 continue;
             };
             let what: Vec<&str> = hits.iter().map(|(w, _)| *w).collect();
-            let identity = super::role_identity(role);
-            out.push(doc.finding(
+            out.push(super::role_finding(
+                doc,
                 self.info(),
+                &objs,
+                role,
                 at.span,
-                Some(identity.clone()),
-                format!(
-                    "{} allows {} in every namespace{}",
-                    role.display(),
-                    what.join(" and "),
-                    super::bound_to(&objs, role)
-                ),
-                &format!("{identity}:{}", what.join(",")),
+                format!("allows {} in every namespace", what.join(" and ")),
+                &what.join(","),
             ));
         }
     }

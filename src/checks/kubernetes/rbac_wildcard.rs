@@ -88,18 +88,14 @@ impl Check for RbacWildcard {
                 (true, false) if builtin => Severity::High,
                 _ => Severity::Medium,
             };
-            let identity = super::role_identity(role);
-            let mut f = doc.finding(
+            let mut f = super::role_finding(
+                doc,
                 self.info(),
+                &objs,
+                role,
                 at.span,
-                Some(identity.clone()),
-                format!(
-                    "{} grants {}{}",
-                    role.display(),
-                    what.join(", "),
-                    super::bound_to(&objs, role)
-                ),
-                &format!("{identity}:{i}"),
+                format!("grants {}", what.join(", ")),
+                &i.to_string(),
             );
             f.severity = severity;
             out.push(f);

@@ -72,18 +72,14 @@ impl Check for SecretsReadClusterWide {
             if !core || verbs.is_empty() || !rule.resource_names.is_empty() {
                 continue;
             }
-            let identity = super::role_identity(role);
-            out.push(doc.finding(
+            out.push(super::role_finding(
+                doc,
                 self.info(),
+                &objs,
+                role,
                 secrets.span,
-                Some(identity.clone()),
-                format!(
-                    "{} can {} every Secret in the cluster{}",
-                    role.display(),
-                    verbs.join("/"),
-                    super::bound_to(&objs, role)
-                ),
-                &identity,
+                format!("can {} every Secret in the cluster", verbs.join("/")),
+                "",
             ));
         }
     }
