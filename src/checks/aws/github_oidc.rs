@@ -1,9 +1,8 @@
-use super::{material, view, with_grade};
+use super::{material, oidc, view, with_grade};
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 use crate::models::iam::{ConditionTest, Effect, PolicyRole, Statement};
-use crate::models::{cfn, terraform as tf};
 
 declare_check! {
     /// A role trust policy that lets GitHub Actions workflows assume the role without pinning
@@ -50,25 +49,6 @@ declare_check! {
 
 const ISSUER: &str = "token.actions.githubusercontent.com";
 
-/// Whether a condition test asserts something (rather than excluding it).
-fn positive(c: &ConditionTest) -> bool {
-    !c.operator.to_ascii_lowercase().contains("not")
-}
-
-/// A GitHub claim a condition tests (`sub`, `repository_owner`…), when it tests one.
-/// An issuer written as an interpolation (`"${local.github_oidc_host}:sub"`) is taken to be
-/// GitHub's: the statement already federates it.
-fn github_claim<'a>(c: &ConditionTest<'a>) -> Option<&'a str> {
-    let (issuer, claim) = c.key.rsplit_once(':')?;
-    (issuer.to_ascii_lowercase().starts_with(ISSUER) || issuer.contains("${")).then_some(claim)
-}
-
-/// A condition whose key the file does not spell out (`variable = local.sub_claim`): it may
-/// be the `sub` test, so a missing one cannot be asserted.
-fn unreadable_key(c: &ConditionTest) -> bool {
-    c.key.is_empty()
-}
-
 /// How far a `sub` pattern tested with `StringLike` opens the role.
 enum Openness {
     AnyOwner,
@@ -106,25 +86,8 @@ impl GithubOidcUnscoped {
         out: &mut Vec<Finding>,
     ) {
         let info = &GITHUB_OIDC_UNSCOPED;
-        let principal = s.principals.iter().find(|p| {
-            p.kind.eq_ignore_ascii_case("Federated")
-                && p.value
-                    .text
-                    .or_else(|| p.value.node.as_expr())
-                    .or_else(|| cfn::ref_target(p.value.node))
-                    .is_some_and(|t| {
-                        t.contains(ISSUER)
-                            || providers
-                                .iter()
-                                .any(|a| t == a || t.contains(&format!("{a}.")))
-                    })
-        });
-        let claims: Vec<(&str, &ConditionTest)> = s
-            .conditions
-            .iter()
-            .filter(|c| positive(c))
-            .filter_map(|c| github_claim(c).map(|k| (k, c)))
-            .collect();
+        let principal = oidc::federated(s, |t| t.contains(ISSUER), providers);
+        let claims = oidc::claims(s, |issuer| issuer.to_ascii_lowercase().starts_with(ISSUER));
         let Some(principal) = principal else {
             return;
         };
@@ -134,7 +97,7 @@ impl GithubOidcUnscoped {
             .map(|(_, c)| *c)
             .collect();
         if subs.is_empty() {
-            if s.conditions.iter().any(unreadable_key) {
+            if s.conditions.iter().any(oidc::unreadable_key) {
                 return;
             }
             let pinned_repo = claims.iter().any(|(k, _)| {
@@ -201,34 +164,9 @@ impl Check for GithubOidcUnscoped {
     }
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
-        // Terraform OIDC providers of the GitHub issuer, so `aws_iam_openid_connect_provider.gh.arn`
-        // is recognised as GitHub.
-        let mut providers = Vec::new();
-        if doc.kind == FileKind::Terraform {
-            for root in &doc.roots {
-                for b in tf::resources(root, "aws_iam_openid_connect_provider") {
-                    if b.attr("url")
-                        .and_then(tf::display)
-                        .is_some_and(|u| u.contains(ISSUER))
-                    {
-                        providers.push(b.address());
-                    }
-                }
-            }
-        }
-        if doc.kind == FileKind::CloudFormation {
-            for root in &doc.roots {
-                for r in cfn::resources(root) {
-                    let github = r.rtype == "AWS::IAM::OIDCProvider"
-                        && r.prop("Url")
-                            .and_then(cfn::string_or_sub)
-                            .is_some_and(|u| u.contains(ISSUER));
-                    if github {
-                        providers.push(r.logical_id.to_string());
-                    }
-                }
-            }
-        }
+        // OIDC providers of the GitHub issuer, so `aws_iam_openid_connect_provider.gh.arn` or a
+        // `Ref` to the template's provider is recognised as GitHub.
+        let providers = oidc::providers(doc, |url| url.contains(ISSUER));
         let v = view(doc);
         for p in v.policies.iter().filter(|p| p.role == PolicyRole::Trust) {
             for s in p

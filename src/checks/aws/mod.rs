@@ -6,6 +6,7 @@ mod access_key;
 mod admin_wildcard;
 mod github_oidc;
 mod not_action;
+mod oidc;
 mod pass_role;
 mod privilege_escalation;
 mod service_wildcard;
