@@ -1,8 +1,8 @@
-use super::{material, oidc, view, with_grade};
+use super::oidc;
 use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
-use crate::models::iam::{ConditionTest, Effect, PolicyRole, Statement};
+use crate::models::iam::ConditionTest;
 
 declare_check! {
     /// A role trust policy that lets GitHub Actions workflows assume the role without pinning
@@ -80,12 +80,12 @@ impl GithubOidcUnscoped {
     fn check_statement(
         &self,
         doc: &Document<'_>,
-        identity: &str,
-        s: &Statement,
+        t: &oidc::Trust,
         providers: &[String],
         out: &mut Vec<Finding>,
     ) {
         let info = &GITHUB_OIDC_UNSCOPED;
+        let (identity, s) = (t.identity, t.statement);
         let principal = oidc::federated(s, |t| t.contains(ISSUER), providers);
         let claims = oidc::claims(s, |issuer| issuer.to_ascii_lowercase().starts_with(ISSUER));
         let Some(principal) = principal else {
@@ -114,16 +114,16 @@ impl GithubOidcUnscoped {
             } else {
                 (info.severity, "a workflow in any GitHub repository")
             };
-            let f = doc.finding(
+            out.push(t.finding(
+                doc,
                 info,
                 principal.value.node.span,
-                Some(identity.to_string()),
                 format!(
                     "{identity} trusts GitHub Actions OIDC without a condition on the sub claim: {what} can assume it"
                 ),
-                &material(identity, "no-sub", s.sid),
-            );
-            out.push(with_grade(f, (severity, info.confidence)));
+                "no-sub",
+                severity,
+            ));
             return;
         }
         for c in subs {
@@ -141,14 +141,14 @@ impl GithubOidcUnscoped {
                         "a workflow in any repository of that owner",
                     ),
                 };
-                let f = doc.finding(
+                out.push(t.finding(
+                    doc,
                     info,
                     v.node.span,
-                    Some(identity.to_string()),
                     format!("{identity} trusts GitHub Actions OIDC with sub like {pattern:?}: {what} can assume it"),
-                    &material(identity, pattern, s.sid),
-                );
-                out.push(with_grade(f, (severity, info.confidence)));
+                    pattern,
+                    severity,
+                ));
             }
         }
     }
@@ -167,17 +167,7 @@ impl Check for GithubOidcUnscoped {
         // OIDC providers of the GitHub issuer, so `aws_iam_openid_connect_provider.gh.arn` or a
         // `Ref` to the template's provider is recognised as GitHub.
         let providers = oidc::providers(doc, |url| url.contains(ISSUER));
-        let v = view(doc);
-        for p in v.policies.iter().filter(|p| p.role == PolicyRole::Trust) {
-            for s in p
-                .policy
-                .statements
-                .iter()
-                .filter(|s| s.effect == Effect::Allow)
-            {
-                self.check_statement(doc, &p.identity, s, &providers, out);
-            }
-        }
+        oidc::each_trust(doc, |t| self.check_statement(doc, t, &providers, out));
     }
 }
 

@@ -1,9 +1,59 @@
 //! What the OIDC trust checks share: the Federated principal that names an issuer, the
 //! providers a file declares for it, and the claims a trust statement's conditions test.
 
-use crate::checks::{Document, FileKind};
-use crate::models::iam::{ConditionTest, Principal, Statement};
-use crate::models::{cfn, terraform as tf, Node, Value};
+use super::{material, view, with_grade};
+use crate::checks::{CheckInfo, Document, FileKind};
+use crate::findings::{Finding, Severity};
+use crate::models::iam::{ConditionTest, Effect, PolicyRole, Principal, Statement};
+use crate::models::{cfn, terraform as tf, Node, Span, Value};
+
+/// An Allow statement of a role's trust policy: who may assume the role, on what condition.
+pub(crate) struct Trust<'v, 'a> {
+    /// The role the trust policy belongs to.
+    pub identity: &'v str,
+    pub statement: &'v Statement<'a>,
+}
+
+impl Trust<'_, '_> {
+    /// A finding against the role at `at`, of `severity`, fingerprinted by the offending
+    /// `value` (a pattern, or a word for what is missing) and the statement id.
+    pub fn finding(
+        &self,
+        doc: &Document<'_>,
+        info: &CheckInfo,
+        at: Span,
+        message: String,
+        value: &str,
+        severity: Severity,
+    ) -> Finding {
+        let f = doc.finding(
+            info,
+            at,
+            Some(self.identity.to_string()),
+            message,
+            &material(self.identity, value, self.statement.sid),
+        );
+        with_grade(f, (severity, info.confidence))
+    }
+}
+
+/// Every Allow statement of the trust policies in a file, and `check` run on each.
+pub(crate) fn each_trust(doc: &Document<'_>, mut check: impl FnMut(&Trust)) {
+    let v = view(doc);
+    for p in v.policies.iter().filter(|p| p.role == PolicyRole::Trust) {
+        for statement in p
+            .policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            check(&Trust {
+                identity: &p.identity,
+                statement,
+            });
+        }
+    }
+}
 
 /// Whether a condition test asserts something (rather than excluding it).
 pub(crate) fn positive(c: &ConditionTest) -> bool {
@@ -59,7 +109,7 @@ pub(crate) fn federated<'s, 'a>(
 /// The OIDC identity providers a file declares whose URL `is_issuer_url` accepts: Terraform
 /// `aws_iam_openid_connect_provider` addresses and CloudFormation `AWS::IAM::OIDCProvider`
 /// logical ids. The URL is read as Terraform writes it (literal, interpolation or expression),
-/// or as a CloudFormation literal, `Fn::Sub` template, or `Fn::GetAtt` (`Cluster.Attribute`, or the attribute name of the list form).
+/// or as a CloudFormation literal, `Fn::Sub` template or `Fn::GetAtt` ([`cfn_url_text`]).
 pub(crate) fn providers(doc: &Document<'_>, is_issuer_url: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for root in &doc.roots {
