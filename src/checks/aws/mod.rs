@@ -4,6 +4,7 @@
 
 mod access_key;
 mod admin_wildcard;
+mod eks_irsa;
 mod github_oidc;
 mod not_action;
 mod oidc;
@@ -14,6 +15,7 @@ mod trust_any_principal;
 
 pub use access_key::AccessKey;
 pub use admin_wildcard::AdminWildcard;
+pub use eks_irsa::EksIrsaUnscoped;
 pub use github_oidc::GithubOidcUnscoped;
 pub use not_action::NotActionAllow;
 pub use pass_role::PassRoleWildcard;
@@ -39,6 +41,7 @@ pub fn checks() -> Vec<&'static dyn Check> {
         &PrivilegeEscalation,
         &TrustAnyPrincipal,
         &GithubOidcUnscoped,
+        &EksIrsaUnscoped,
         &AccessKey,
     ]
 }
