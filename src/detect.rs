@@ -54,6 +54,9 @@ pub struct Engine {
     path_only_rules: Vec<usize>,
     /// Per rule: how far its matches reach from a keyword hit.
     reach: Vec<Reach>,
+    /// Per rule: every match starts at a hit of one of its keywords ([`Rule::start_literals`]),
+    /// so the regex runs anchored at those hits instead of searching windows.
+    anchored: Vec<bool>,
     options: EngineOptions,
 }
 
@@ -96,6 +99,10 @@ struct RuleHits {
     /// For windows bounded by non-whitespace bytes: a walk that moves forward with the hits,
     /// so each byte is counted a bounded number of times however many hits there are.
     walk: Option<SpaceWalk>,
+    /// For anchored rules: where a match may start, each with where it must end by.
+    anchors: Vec<(usize, usize)>,
+    /// The sum of those spans: what the anchored searches can cost at most.
+    anchor_span: usize,
 }
 
 /// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
@@ -195,6 +202,12 @@ enum Reach {
 /// Fewer than one window per this many bytes of content, or the whole content is searched.
 const WINDOW_SPACING: usize = 2048;
 
+/// Anchored searches run while the spans they may cover add up to at most this many times the
+/// content (plus [`ANCHOR_SPAN_SLACK`]); beyond, one search of the whole content is cheaper in
+/// the worst case. Most anchored searches stop a few bytes after the keyword.
+const ANCHOR_SPAN_FACTOR: usize = 4;
+const ANCHOR_SPAN_SLACK: usize = 1 << 16;
+
 /// Byte reaches at most this long are used as they are: a line or whitespace walk would not
 /// make the window much smaller.
 const SHORT_REACH: usize = 256;
@@ -234,6 +247,8 @@ impl Scratch {
             h.whole = false;
             h.windows.clear();
             h.walk = None;
+            h.anchors.clear();
+            h.anchor_span = 0;
         }
         self.touched.clear();
         self.keywords.all.clear();
@@ -255,11 +270,32 @@ impl Engine {
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<(usize, bool)>> = Vec::new();
         let mut path_only_rules = Vec::new();
+        let mut anchored = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             if rule.keywords.is_empty() {
                 path_only_rules.push(i);
             }
+            // A keyword that begins one of the strings every match starts with: its hits are
+            // the places a match can start.
+            let starts_match = |k: &str| {
+                rule.start_literals
+                    .as_ref()
+                    .is_some_and(|ls| ls.iter().any(|l| l.starts_with(k.as_bytes())))
+            };
+            let is_anchored = !options.whole_file_search
+                && rule.start_literals.as_ref().is_some_and(|ls| {
+                    ls.iter().all(|l| {
+                        rule.keywords
+                            .iter()
+                            .any(|k| l.starts_with(k.as_bytes()))
+                    })
+                });
+            anchored.push(is_anchored);
             for k in &rule.keywords {
+                // Hits of other keywords of an anchored rule start no match.
+                if is_anchored && !starts_match(k) {
+                    continue;
+                }
                 // Every match starts with the keyword at a word boundary, so a hit after a
                 // word byte is not the start of one (the whole-file reference keeps them all).
                 let word_start = !options.whole_file_search
@@ -294,6 +330,7 @@ impl Engine {
             keyword_rules,
             path_only_rules,
             reach,
+            anchored,
             options,
         }
     }
@@ -346,6 +383,23 @@ impl Engine {
                     enable(r, hits);
                     let h = &mut hits[r];
                     if h.whole || h.off {
+                        continue;
+                    }
+                    if self.anchored[r] {
+                        let end = self.rules[r]
+                            .max_match_len
+                            .map_or(bytes.len(), |l| s.saturating_add(l).min(bytes.len()));
+                        h.anchor_span = h.anchor_span.saturating_add(end - s);
+                        if h.anchor_span
+                            > bytes
+                                .len()
+                                .saturating_mul(ANCHOR_SPAN_FACTOR)
+                                .saturating_add(ANCHOR_SPAN_SLACK)
+                        {
+                            h.whole = true;
+                        } else {
+                            h.anchors.push((s, end));
+                        }
                         continue;
                     }
                     let (lo, hi) = match self.reach[r] {
@@ -409,6 +463,19 @@ impl Engine {
         // Window starts almost always ascend with the hits; where a keyword containing the
         // previous one moved a start back, restore order.
         for &r in touched.iter() {
+            // Hits come in order of their ends: keywords of different lengths can put starts
+            // out of order.
+            let a = &mut hits[r].anchors;
+            if a.windows(2).any(|p| p[1].0 <= p[0].0) {
+                a.sort_unstable();
+                a.dedup_by(|later, earlier| {
+                    let same = later.0 == earlier.0;
+                    if same {
+                        earlier.1 = earlier.1.max(later.1);
+                    }
+                    same
+                });
+            }
             let w = &mut hits[r].windows;
             if w.windows(2).any(|p| p[1].0 <= p[0].1) {
                 w.sort_unstable();
@@ -459,7 +526,9 @@ impl Engine {
                 // Windows that cover most of the content, or many small ones, cost more than one
                 // search of the whole content, which finds the same matches.
                 let covered: usize = h.windows.iter().map(|(lo, hi)| hi - lo).sum();
-                let finished = if h.whole
+                let finished = if !h.whole && self.anchored[r] {
+                    self.run_anchored(r, bytes, &h.anchors, &mut candidates, deadline)
+                } else if h.whole
                     || covered > bytes.len() / 2
                     || h.windows.len() > bytes.len() / WINDOW_SPACING
                 {
@@ -503,6 +572,42 @@ impl Engine {
         for &(lo, hi) in windows {
             if !self.run_window(r, bytes, lo, hi, &mut caps, out, &mut matches, deadline) {
                 return false;
+            }
+        }
+        true
+    }
+
+    /// Run rule `r` anchored at each possible match start, in ascending order, the way a
+    /// search of the whole content steps through it: a start inside the previous match is
+    /// skipped, and at a start the search finds the match a whole-content search finds there
+    /// (its leftmost-first preference among matches starting at one position is the same).
+    /// False when the deadline passed.
+    fn run_anchored(
+        &self,
+        r: usize,
+        bytes: &[u8],
+        anchors: &[(usize, usize)],
+        out: &mut Vec<Candidate>,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let re = self.rules[r].regex();
+        let mut caps = re.create_captures();
+        let mut resume = 0;
+        for (i, &(start, end)) in anchors.iter().enumerate() {
+            if start < resume {
+                continue;
+            }
+            if i % DEADLINE_CHECK_EVERY == DEADLINE_CHECK_EVERY - 1 && past(deadline) {
+                return false;
+            }
+            let input = regex_automata::Input::new(bytes)
+                .range(start..end)
+                .anchored(regex_automata::Anchored::Yes);
+            re.search_captures(&input, &mut caps);
+            if let Some(m) = caps.get_match() {
+                // Start literals are never empty, so neither is a match.
+                resume = m.end();
+                self.check_match(r, bytes, &caps, out);
             }
         }
         true

@@ -83,6 +83,11 @@ pub struct Rule {
     /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
     /// cannot start a match there, so the engine drops that hit.
     pub word_start_literal: Option<Vec<u8>>,
+    /// Byte strings (ASCII lower case) one of which every match starts with, read off the
+    /// regex: `vc[pikar]_` gives `vcp_`, `vci_`… `None` when a match can start otherwise (a
+    /// repetition, a wide class, an empty alternative first). Compared ASCII
+    /// case-insensitively, like keywords.
+    pub start_literals: Option<Vec<Vec<u8>>>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub entropy: Option<f64>,
@@ -298,6 +303,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_newlines,
         max_match_non_space,
         word_start_literal,
+        start_literals,
     } = parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
     if !group_names.iter().any(|n| n == "secret") {
         return Err(err("regex must have a named group `secret`".into()));
@@ -347,6 +353,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_non_space,
         after_keyword,
         word_start_literal,
+        start_literals,
         severity,
         confidence,
         entropy: spec.entropy,
@@ -429,6 +436,7 @@ struct RegexFacts {
     max_match_newlines: Option<usize>,
     max_match_non_space: Option<usize>,
     word_start_literal: Option<Vec<u8>>,
+    start_literals: Option<Vec<Vec<u8>>>,
 }
 
 /// Check a regex's syntax without compiling it; return its capture group names, the longest
@@ -463,6 +471,7 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
         max_match_newlines: max_count(&hir, &|c| c == u32::from(b'\n')),
         max_match_non_space: max_count(&hir, &|c| !is_ascii_space(c)),
         word_start_literal: word_start_literal(&hir),
+        start_literals: start_literals(&hir),
     })
 }
 
@@ -548,6 +557,116 @@ fn word_start_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
         })
         .collect();
     (!literal.is_empty()).then_some(literal)
+}
+
+/// The set of byte strings (ASCII lower case) one of which starts every match of `hir`; see
+/// [`Rule::start_literals`]. Zero-width assertions are stepped over; a class of a few bytes
+/// (up to case) branches the set; anything else ends the strings there.
+fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    /// Past this many strings the set stops growing (each string stays a true prefix).
+    const MAX_STRINGS: usize = 64;
+    /// Strings longer than any keyword need not grow further.
+    const MAX_LEN: usize = 64;
+    /// Prefixes of a match of some part of the regex, each with whether it is the whole of
+    /// that part's match (so what follows the part may extend it).
+    type Prefixes = Vec<(Vec<u8>, bool)>;
+    /// The bytes (lower case) a class accepts, when they are few and all ASCII or bytes.
+    fn class_bytes(c: &Class) -> Option<Vec<u8>> {
+        let mut out: Vec<u8> = Vec::new();
+        let mut add = |lo: u32, hi: u32| -> Option<()> {
+            if hi - lo >= 16 {
+                return None;
+            }
+            for b in lo..=hi {
+                out.push(u8::try_from(b).ok()?.to_ascii_lowercase());
+            }
+            Some(())
+        };
+        match c {
+            Class::Bytes(c) => {
+                for r in c.ranges() {
+                    add(u32::from(r.start()), u32::from(r.end()))?;
+                }
+            }
+            Class::Unicode(c) => {
+                for r in c.ranges() {
+                    // Beyond ASCII a character is several bytes: no keyword starts there.
+                    if u32::from(r.end()) >= 0x80 {
+                        return None;
+                    }
+                    add(u32::from(r.start()), u32::from(r.end()))?;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        (out.len() <= 8).then_some(out)
+    }
+    /// `a` followed by `b`: open strings of `a` extended by each of `b`'s.
+    fn then(a: Prefixes, b: &Prefixes) -> Prefixes {
+        let mut out = Prefixes::new();
+        for (p, open) in &a {
+            if !open || p.len() >= MAX_LEN {
+                out.push((p.clone(), false));
+                continue;
+            }
+            for (q, q_open) in b {
+                let mut s = p.clone();
+                s.extend_from_slice(q);
+                out.push((s, *q_open));
+            }
+            if out.len() > MAX_STRINGS {
+                return a.into_iter().map(|(p, _)| (p, false)).collect();
+            }
+        }
+        out
+    }
+    fn prefixes(h: &Hir) -> Prefixes {
+        let stop = || vec![(Vec::new(), false)];
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => vec![(Vec::new(), true)],
+            HirKind::Literal(l) => vec![(l.0.to_ascii_lowercase(), true)],
+            HirKind::Class(c) => match class_bytes(c) {
+                Some(bytes) => bytes.into_iter().map(|b| (vec![b], true)).collect(),
+                None => stop(),
+            },
+            HirKind::Capture(c) => prefixes(&c.sub),
+            HirKind::Repetition(r) if r.min == 0 => stop(),
+            HirKind::Repetition(r) => {
+                let once = r.max == Some(1);
+                prefixes(&r.sub)
+                    .into_iter()
+                    .map(|(p, open)| (p, open && once))
+                    .collect()
+            }
+            HirKind::Concat(v) => {
+                let mut acc = vec![(Vec::new(), true)];
+                for x in v {
+                    if !acc.iter().any(|(_, open)| *open) {
+                        break;
+                    }
+                    acc = then(acc, &prefixes(x));
+                }
+                acc
+            }
+            HirKind::Alternation(v) => {
+                let all: Prefixes = v.iter().flat_map(prefixes).collect();
+                if all.len() > MAX_STRINGS {
+                    stop()
+                } else {
+                    all
+                }
+            }
+        }
+    }
+    let mut strings: Vec<Vec<u8>> = prefixes(hir).into_iter().map(|(p, _)| p).collect();
+    if strings.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    strings.sort_unstable();
+    strings.dedup();
+    Some(strings)
 }
 
 /// ASCII whitespace as `\s` means it with Unicode off: tab, line feed, vertical tab, form feed,
@@ -682,6 +801,36 @@ mod tests {
         assert_eq!(lit(r"x\bfoo(?P<secret>\w+)"), None);
         assert_eq!(lit(r"\b[a-z]+(?P<secret>\w+)"), None);
         assert_eq!(lit(r"(?P<secret>npm_[A-Za-z0-9]{36})"), None);
+    }
+
+    #[test]
+    fn start_literals_read_off_the_regex() {
+        let starts = |re: &str| {
+            parse_regex(re).unwrap().start_literals.map(|v| {
+                v.into_iter()
+                    .map(|l| String::from_utf8(l).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            starts(r"\b(?P<secret>vc[pikar]_[A-Za-z0-9]{24,100})\b").unwrap(),
+            ["vca_", "vci_", "vck_", "vcp_", "vcr_"]
+        );
+        assert_eq!(
+            starts(r"(?i:launchdarkly|\bld_)[\s\S]{0,60}?\b(?P<secret>api-x)").unwrap(),
+            ["launchdarkly", "ld_"]
+        );
+        // Case folds; a required repetition contributes its first copy and ends the string.
+        assert_eq!(starts(r"(?i)\bINSERT\w+INTO").unwrap(), ["insert"]);
+        assert_eq!(starts(r"(?i)\bINSERT\s+INTO").unwrap().len(), 6);
+        assert_eq!(starts(r"(?:ab){2,3}c").unwrap(), ["ab"]);
+        // Matches that can start anywhere else have no start literals.
+        assert_eq!(starts(r#"\\{0,3}"auth""#), None);
+        assert_eq!(starts(r"(?m)^[ \t]*token"), None);
+        assert_eq!(starts(r"(?:token|)[a-z]+"), None);
+        assert_eq!(starts(r"(?:token|)x").unwrap(), ["tokenx", "x"]);
+        assert_eq!(starts(r"[a-z]+_key"), None);
+        assert_eq!(starts(r"(?u)(?i)kelvin"), None);
     }
 
     const GOOD: &str = r#"
