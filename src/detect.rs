@@ -8,7 +8,7 @@
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::prefilter::{Hits, KeywordDfa};
-use crate::rules::{Rule, RuleSet, AFTER_KEYWORD_MAX_LEN};
+use crate::rules::{Rule, RuleSet};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -45,6 +45,8 @@ pub struct EngineOptions {
 
 /// A compiled rule set.
 pub struct Engine {
+    /// Tells apart engines sharing a thread's scratch space (ids start at 1).
+    id: u64,
     rules: Vec<Rule>,
     prefilter: KeywordDfa,
     /// Keyword pattern index → rules that keyword enables, each with whether a hit right after
@@ -236,7 +238,42 @@ struct Scratch {
     keywords: Hits,
     /// Rules enabled in the current file, in the order they were enabled.
     touched: Vec<usize>,
+    caches: RegexCaches,
 }
+
+/// Search caches of one engine's regexes, made on a thread's first use of each: searching
+/// through a regex's shared pool instead costs a synchronised take and return per search,
+/// and there is a search per keyword hit.
+#[derive(Default)]
+struct RegexCaches {
+    /// [`Engine::id`] of the engine whose regexes these caches belong to.
+    engine: u64,
+    rule: Vec<Option<regex_automata::meta::Cache>>,
+    after_keyword: Vec<Option<regex_automata::meta::Cache>>,
+}
+
+impl RegexCaches {
+    fn for_engine(&mut self, engine: &Engine) {
+        if self.engine != engine.id {
+            self.engine = engine.id;
+            self.rule.clear();
+            self.after_keyword.clear();
+        }
+        let n = engine.rules.len();
+        self.rule.resize_with(n, || None);
+        self.after_keyword.resize_with(n, || None);
+    }
+
+    fn rule<'c>(
+        slots: &'c mut [Option<regex_automata::meta::Cache>],
+        rule: &Rule,
+        r: usize,
+    ) -> &'c mut regex_automata::meta::Cache {
+        slots[r].get_or_insert_with(|| rule.regex().create_cache())
+    }
+}
+
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Scratch {
     fn reset(&mut self) {
@@ -284,11 +321,8 @@ impl Engine {
             };
             let is_anchored = !options.whole_file_search
                 && rule.start_literals.as_ref().is_some_and(|ls| {
-                    ls.iter().all(|l| {
-                        rule.keywords
-                            .iter()
-                            .any(|k| l.starts_with(k.as_bytes()))
-                    })
+                    ls.iter()
+                        .all(|l| rule.keywords.iter().any(|k| l.starts_with(k.as_bytes())))
                 });
             anchored.push(is_anchored);
             for k in &rule.keywords {
@@ -325,6 +359,7 @@ impl Engine {
             })
             .collect();
         Engine {
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             rules,
             prefilter,
             keyword_rules,
@@ -349,6 +384,7 @@ impl Engine {
             hits,
             keywords,
             touched,
+            caches,
         } = scratch;
         if hits.len() < self.rules.len() {
             hits.resize_with(self.rules.len(), RuleHits::default);
@@ -373,9 +409,11 @@ impl Engine {
                         continue;
                     }
                     if !self.options.whole_file_search {
-                        if let Some(after) = &self.rules[r].after_keyword {
-                            let end = bytes.len().min(e + AFTER_KEYWORD_MAX_LEN);
-                            if !after.is_match(&bytes[e..end]) {
+                        let rule = &self.rules[r];
+                        if let Some(after) = &rule.after_keyword {
+                            let cache =
+                                caches.after_keyword[r].get_or_insert_with(|| after.create_cache());
+                            if !rule.after_keyword_matches(&bytes[e..], cache) {
                                 continue;
                             }
                         }
@@ -510,12 +548,19 @@ impl Engine {
             // A panic in an earlier scan on this thread (caught by the source) may have left
             // state behind.
             scratch.reset();
+            scratch.caches.for_engine(self);
             self.collect_hits(path, bytes, scratch);
             // Rule order, so candidates (and so overlap resolution ties) do not depend on
             // where keywords happened to occur.
             scratch.touched.sort_unstable();
-            for &r in &scratch.touched {
-                let h = &scratch.hits[r];
+            let Scratch {
+                hits,
+                touched,
+                caches,
+                ..
+            } = scratch;
+            for &r in touched.iter() {
+                let h = &hits[r];
                 if h.off {
                     continue;
                 }
@@ -526,15 +571,17 @@ impl Engine {
                 // Windows that cover most of the content, or many small ones, cost more than one
                 // search of the whole content, which finds the same matches.
                 let covered: usize = h.windows.iter().map(|(lo, hi)| hi - lo).sum();
+                let cache = RegexCaches::rule(&mut caches.rule, &self.rules[r], r);
                 let finished = if !h.whole && self.anchored[r] {
-                    self.run_anchored(r, bytes, &h.anchors, &mut candidates, deadline)
+                    self.run_anchored(r, bytes, &h.anchors, cache, &mut candidates, deadline)
                 } else if h.whole
                     || covered > bytes.len() / 2
                     || h.windows.len() > bytes.len() / WINDOW_SPACING
                 {
-                    self.run_rule(r, bytes, &[(0, bytes.len())], &mut candidates, deadline)
+                    let whole = [(0, bytes.len())];
+                    self.run_rule(r, bytes, &whole, cache, &mut candidates, deadline)
                 } else {
-                    self.run_rule(r, bytes, &h.windows, &mut candidates, deadline)
+                    self.run_rule(r, bytes, &h.windows, cache, &mut candidates, deadline)
                 };
                 if !finished {
                     timed_out = true;
@@ -557,12 +604,14 @@ impl Engine {
 
     /// Run rule `r` over each window `bytes[lo..hi]`; look-around assertions see the whole
     /// content, so a match found in a window is exactly the match a search of the whole content
-    /// finds there. False when the deadline passed before the rule finished.
+    /// finds there. False when the deadline passed before the rule finished (checked every
+    /// [`DEADLINE_CHECK_EVERY`] matches).
     fn run_rule(
         &self,
         r: usize,
         bytes: &[u8],
         windows: &[(usize, usize)],
+        cache: &mut regex_automata::meta::Cache,
         out: &mut Vec<Candidate>,
         deadline: Option<Instant>,
     ) -> bool {
@@ -570,8 +619,27 @@ impl Engine {
         let mut caps = re.create_captures();
         let mut matches = 0usize;
         for &(lo, hi) in windows {
-            if !self.run_window(r, bytes, lo, hi, &mut caps, out, &mut matches, deadline) {
-                return false;
+            let mut input = regex_automata::Input::new(bytes).range(lo..hi);
+            loop {
+                re.search_captures_with(cache, &input, &mut caps);
+                let Some(whole) = caps.get_match() else {
+                    break;
+                };
+                matches += 1;
+                if matches % DEADLINE_CHECK_EVERY == 0 && past(deadline) {
+                    return false;
+                }
+                // Step over empty matches the way the regex crate's iterators do.
+                let next = if whole.is_empty() {
+                    whole.end() + 1
+                } else {
+                    whole.end()
+                };
+                self.check_match(r, bytes, &caps, out);
+                if next > hi {
+                    break;
+                }
+                input.set_start(next);
             }
         }
         true
@@ -587,6 +655,7 @@ impl Engine {
         r: usize,
         bytes: &[u8],
         anchors: &[(usize, usize)],
+        cache: &mut regex_automata::meta::Cache,
         out: &mut Vec<Candidate>,
         deadline: Option<Instant>,
     ) -> bool {
@@ -603,52 +672,19 @@ impl Engine {
             let input = regex_automata::Input::new(bytes)
                 .range(start..end)
                 .anchored(regex_automata::Anchored::Yes);
-            re.search_captures(&input, &mut caps);
+            // Most hits start no match: a DFA pass alone says so, without setting up captures.
+            if re
+                .search_half_with(cache, &input.clone().earliest(true))
+                .is_none()
+            {
+                continue;
+            }
+            re.search_captures_with(cache, &input, &mut caps);
             if let Some(m) = caps.get_match() {
                 // Start literals are never empty, so neither is a match.
                 resume = m.end();
                 self.check_match(r, bytes, &caps, out);
             }
-        }
-        true
-    }
-
-    /// False when the deadline passed (checked every [`DEADLINE_CHECK_EVERY`] matches of the
-    /// rule, counted in `matches` across its windows).
-    #[allow(clippy::too_many_arguments)]
-    fn run_window(
-        &self,
-        r: usize,
-        bytes: &[u8],
-        lo: usize,
-        hi: usize,
-        caps: &mut regex_automata::util::captures::Captures,
-        out: &mut Vec<Candidate>,
-        matches: &mut usize,
-        deadline: Option<Instant>,
-    ) -> bool {
-        let re = self.rules[r].regex();
-        let mut input = regex_automata::Input::new(bytes).range(lo..hi);
-        loop {
-            re.search_captures(&input, caps);
-            let Some(whole) = caps.get_match() else {
-                break;
-            };
-            *matches += 1;
-            if *matches % DEADLINE_CHECK_EVERY == 0 && past(deadline) {
-                return false;
-            }
-            // Step over empty matches the way the regex crate's iterators do.
-            let next = if whole.is_empty() {
-                whole.end() + 1
-            } else {
-                whole.end()
-            };
-            self.check_match(r, bytes, caps, out);
-            if next > hi {
-                break;
-            }
-            input.set_start(next);
         }
         true
     }
@@ -1928,6 +1964,77 @@ confidence = "low"
         let lines = |f: Vec<Finding>| f.iter().map(|f| f.location.line).collect::<Vec<_>>();
         assert_eq!(lines(windowed.scan("a", &text)), vec![1]);
         assert_eq!(lines(whole.scan("a", &text)), vec![1, 2]);
+    }
+
+    #[test]
+    fn anchored_search_finds_what_a_whole_search_finds() {
+        // Starts inside an earlier match, keywords of two lengths at one place, a rule of
+        // unbounded length whose hits exceed the span budget (a whole search then), and hits
+        // that start no match.
+        let rules = r#"
+[[rules]]
+id = "ab"
+name = "n"
+description = "d"
+keywords = ["ab", "abc"]
+regex = '''\b(?P<secret>ab[a-z]{2,6})\b'''
+severity = "low"
+confidence = "low"
+
+[[rules]]
+id = "open"
+name = "n"
+description = "d"
+keywords = ["open:"]
+regex = '''open:[^;]*;(?P<secret>[0-9]{6})'''
+severity = "low"
+confidence = "low"
+"#;
+        assert!(engine(rules).anchored.iter().all(|a| *a));
+        let anchored = engine(rules);
+        let whole = whole_content_engine(rules);
+        let spans = |f: Vec<Finding>| {
+            f.iter()
+                .map(|f| (f.rule_id.clone(), f.location.line, f.location.column))
+                .collect::<Vec<_>>()
+        };
+        let mut text = b"ababab abcabc xab abx abcdefgh ab\nopen: x;123456 open:;654321\n".to_vec();
+        for _ in 0..3 {
+            assert_eq!(
+                spans(anchored.scan("a", &text)),
+                spans(whole.scan("a", &text))
+            );
+            // Dense hits of the unbounded rule: its spans outgrow the budget.
+            text.extend(b"open: no digits here ".repeat(20_000));
+            text.extend(b";246810 abzz\n");
+        }
+        assert_eq!(spans(anchored.scan("a", &text)).len(), 11);
+    }
+
+    #[test]
+    fn engines_sharing_a_thread_keep_their_own_search_caches() {
+        let rule = |class: &str| {
+            format!(
+                r#"
+[[rules]]
+id = "r"
+name = "n"
+description = "d"
+keywords = ["tok_"]
+after_keyword = '''{class}'''
+regex = '''\btok_(?P<secret>{class}{{8}})\b'''
+severity = "low"
+confidence = "low"
+"#
+            )
+        };
+        let digits = engine(&rule("[0-9]"));
+        let letters = engine(&rule("[a-z]"));
+        let text = b"tok_12345678 tok_abcdefgh tok_87654321";
+        for _ in 0..3 {
+            assert_eq!(digits.scan("a", text).len(), 2);
+            assert_eq!(letters.scan("a", text).len(), 1);
+        }
     }
 
     #[test]

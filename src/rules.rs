@@ -78,7 +78,8 @@ pub struct Rule {
     /// What must follow a keyword occurrence, anchored at its end, for that occurrence to make
     /// the rule run (e.g. `= "` after `password`); None: every occurrence counts. Its longest
     /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
-    pub after_keyword: Option<regex::bytes::Regex>,
+    /// Search it anchored ([`Rule::after_keyword_matches`]).
+    pub after_keyword: Option<Matcher>,
     /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
     /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
     /// cannot start a match there, so the engine drops that hit.
@@ -112,6 +113,23 @@ impl Rule {
             build_matcher(&self.regex_source)
                 .unwrap_or_else(|_| build_matcher(r"[^\x00-\xFF]").expect("empty class compiles"))
         })
+    }
+
+    /// Whether `after_keyword` (if any) matches at the start of `rest`, the bytes after a
+    /// keyword occurrence; `cache` must come from this rule's `after_keyword`.
+    pub fn after_keyword_matches(
+        &self,
+        rest: &[u8],
+        cache: &mut regex_automata::meta::Cache,
+    ) -> bool {
+        let Some(after) = &self.after_keyword else {
+            return true;
+        };
+        let rest = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
+        let input = regex_automata::Input::new(rest)
+            .anchored(regex_automata::Anchored::Yes)
+            .earliest(true);
+        after.search_half_with(cache, &input).is_some()
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -400,7 +418,7 @@ pub const AFTER_KEYWORD_MAX_LEN: usize = 256;
 /// Compile an `after_keyword` regex, anchored at the keyword's end. It must be bounded: the
 /// engine tests it on the [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so
 /// that dense occurrences cost linear time.
-fn build_after_keyword(src: &str) -> Result<regex::bytes::Regex, String> {
+fn build_after_keyword(src: &str) -> Result<Matcher, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -416,7 +434,7 @@ fn build_after_keyword(src: &str) -> Result<regex::bytes::Regex, String> {
             ))
         }
     }
-    build_regex(&format!("^(?:{src})")).map_err(|e| e.to_string())
+    build_matcher(src)
 }
 
 /// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are
@@ -764,10 +782,11 @@ mod tests {
         };
         let mut set = RuleSet::default();
         set.add_file_text("t", &rule(r"[a-z0-9]{8}")).unwrap();
-        let after = set.rules[0].after_keyword.as_ref().unwrap();
+        let demo = &set.rules[0];
+        let mut cache = demo.after_keyword.as_ref().unwrap().create_cache();
         // Anchored at the keyword's end.
-        assert!(after.is_match(b"abcd1234"));
-        assert!(!after.is_match(b" abcd1234"));
+        assert!(demo.after_keyword_matches(b"abcd1234", &mut cache));
+        assert!(!demo.after_keyword_matches(b" abcd1234", &mut cache));
         for unbounded in [r"[a-z0-9]+", r"[a-z0-9]{8,}", r"x{300}"] {
             let errs = RuleSet::default()
                 .add_file_text("t", &rule(unbounded))
