@@ -542,6 +542,7 @@ impl Engine {
     pub fn scan_until(&self, path: &str, bytes: &[u8], deadline: Option<Instant>) -> FileScan {
         let mut candidates = Vec::new();
         let mut timed_out = false;
+        let compiled_before = crate::rules::compile_time_on_this_thread();
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let scratch = &mut *guard;
@@ -564,6 +565,11 @@ impl Engine {
                 if h.off {
                     continue;
                 }
+                // Regexes compile on first use; the budget is for scanning this file.
+                self.rules[r].regex();
+                let deadline = deadline.map(|d| {
+                    d + crate::rules::compile_time_on_this_thread().saturating_sub(compiled_before)
+                });
                 if past(deadline) {
                     timed_out = true;
                     break;
@@ -739,7 +745,7 @@ impl Engine {
             let window = &bytes[lo..hi];
             // Prefer the closest occurrence to the secret.
             let mut best: Option<(usize, String)> = None;
-            for c in near.captures_iter(window) {
+            for c in near.get().captures_iter(window) {
                 let m = c.name("identity").or_else(|| c.get(0)).expect("group 0");
                 let dist = (lo + m.start()).abs_diff(at);
                 if best.as_ref().is_none_or(|(d, _)| dist < *d) {

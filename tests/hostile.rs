@@ -826,8 +826,9 @@ fn a_file_of_thousands_of_secrets_reports_the_first_and_counts_the_rest() {
 #[test]
 fn a_file_that_takes_too_long_is_stopped_and_reported() {
     let t = Tree::new();
-    // 4 MB of distinct tokens: the keyword search alone takes milliseconds in a release build
-    // and every rule then has thousands of hits, so the scan always outlasts 1 ms.
+    // 4 MB with a hex value every 40 bytes, and ten rules that each search the whole file
+    // (their keyword is everywhere) and match every value: seconds of work in any build,
+    // while the canary needs none of these rules.
     let mut dense = String::new();
     let mut i = 0u64;
     while dense.len() < 4 << 20 {
@@ -835,11 +836,37 @@ fn a_file_that_takes_too_long_is_stopped_and_reported() {
         i += 1;
     }
     t.write("dense.txt", dense.as_bytes());
-    let r = t.scan(&["--file-timeout", "1ms"]);
+    let slow: String = (0..10)
+        .map(|n| {
+            format!(
+                r#"
+[[rules]]
+id = "slow-{n}"
+name = "Slow"
+description = "Matches every hex value after a keyword."
+keywords = ["password="]
+regex = '''[ =](?P<secret>[0-9a-f]{{3,8}})\b'''
+severity = "low"
+confidence = "low"
+"#
+            )
+        })
+        .collect();
+    let slow_rules = t.dir.path().join("slow.toml");
+    fs::write(&slow_rules, slow).unwrap();
+    let slow_rules = slow_rules.display().to_string();
+    let r = t.scan(&["--rules", &slow_rules, "--file-timeout", "100ms"]);
     let v = r.assert_survived(ORDINARY_RSS_KB + 200 * 1024);
     let e = skipped(&v, "dense.txt", "timeout");
     assert!(e["detail"].as_str().unwrap().contains("--file-timeout"));
-    let r = t.scan(&["--file-timeout", "1ms", "--format", "text"]);
+    let r = t.scan(&[
+        "--rules",
+        &slow_rules,
+        "--file-timeout",
+        "100ms",
+        "--format",
+        "text",
+    ]);
     assert!(r.text().contains("dense.txt"), "{}", r.text());
     assert!(r.secs < 60.0);
 }
