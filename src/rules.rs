@@ -1037,6 +1037,33 @@ negative_examples = ["demo_short"]
     }
 
     #[test]
+    fn path_and_identity_regexes_are_checked_at_load_and_compiled_for_user_files() {
+        let with =
+            |field: &str, re: &str| GOOD.replace("tags =", &format!("{field} = {re}\ntags ="));
+        // Syntax: at load, for every rule file.
+        for (field, re) in [
+            ("paths", r"['(unclosed']"),
+            ("identity_near", r"'(unclosed'"),
+        ] {
+            let errs = RuleSet::default()
+                .add_file_text("c", &with(field, re))
+                .unwrap_err();
+            assert!(errs[0].message.contains("invalid"), "{errs:?}");
+        }
+        // Size: user rule files compile every regex when they load.
+        let huge = r"'(?:[a-z]{1000}){1000}'";
+        for (field, re) in [
+            ("paths", format!("[{huge}]")),
+            ("identity_near", huge.to_string()),
+        ] {
+            let text = with(field, &re);
+            RuleSet::default().add_file_text("c", &text).unwrap();
+            let errs = RuleSet::default().add_user_text("c", &text).unwrap_err();
+            assert!(errs[0].message.contains("invalid"), "{errs:?}");
+        }
+    }
+
+    #[test]
     fn identity_may_not_expose_secret() {
         let bad = GOOD.replace("tags =", "identity = \"{secret}\"\ntags =");
         let errs = RuleSet::default().add_file_text("c", &bad).unwrap_err();
