@@ -45,9 +45,9 @@ pub struct EngineOptions {
 
 /// A compiled rule set.
 pub struct Engine {
-    /// Tells apart engines sharing a thread's scratch space (ids start at 1).
-    id: u64,
     rules: Vec<Rule>,
+    /// Each scanning thread's buffers and search caches, freed with the engine.
+    scratch: thread_local::ThreadLocal<std::cell::RefCell<Scratch>>,
     prefilter: KeywordDfa,
     /// Keyword pattern index → rules that keyword enables, each with whether a hit right after
     /// a word byte can be dropped for it ([`Rule::word_start_literal`]).
@@ -241,27 +241,19 @@ struct Scratch {
     caches: RegexCaches,
 }
 
-/// Search caches of one engine's regexes, made on a thread's first use of each: searching
+/// Search caches of the engine's regexes, made on a thread's first use of each: searching
 /// through a regex's shared pool instead costs a synchronised take and return per search,
 /// and there is a search per keyword hit.
 #[derive(Default)]
 struct RegexCaches {
-    /// [`Engine::id`] of the engine whose regexes these caches belong to.
-    engine: u64,
     rule: Vec<Option<regex_automata::meta::Cache>>,
     after_keyword: Vec<Option<regex_automata::meta::Cache>>,
 }
 
 impl RegexCaches {
-    fn for_engine(&mut self, engine: &Engine) {
-        if self.engine != engine.id {
-            self.engine = engine.id;
-            self.rule.clear();
-            self.after_keyword.clear();
-        }
-        let n = engine.rules.len();
-        self.rule.resize_with(n, || None);
-        self.after_keyword.resize_with(n, || None);
+    fn fit(&mut self, rules: usize) {
+        self.rule.resize_with(rules, || None);
+        self.after_keyword.resize_with(rules, || None);
     }
 
     fn rule<'c>(
@@ -272,8 +264,6 @@ impl RegexCaches {
         slots[r].get_or_insert_with(|| rule.regex().create_cache())
     }
 }
-
-static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Scratch {
     fn reset(&mut self) {
@@ -295,10 +285,6 @@ impl Scratch {
 /// A byte `\b` counts as part of a word in ASCII mode.
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
-}
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 impl Engine {
@@ -359,8 +345,8 @@ impl Engine {
             })
             .collect();
         Engine {
-            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             rules,
+            scratch: thread_local::ThreadLocal::new(),
             prefilter,
             keyword_rules,
             path_only_rules,
@@ -543,13 +529,13 @@ impl Engine {
         let mut candidates = Vec::new();
         let mut timed_out = false;
         let compiled_before = crate::rules::compile_time_on_this_thread();
-        SCRATCH.with(|cell| {
-            let mut guard = cell.borrow_mut();
+        {
+            let mut guard = self.scratch.get_or_default().borrow_mut();
             let scratch = &mut *guard;
             // A panic in an earlier scan on this thread (caught by the source) may have left
             // state behind.
             scratch.reset();
-            scratch.caches.for_engine(self);
+            scratch.caches.fit(self.rules.len());
             self.collect_hits(path, bytes, scratch);
             // Rule order, so candidates (and so overlap resolution ties) do not depend on
             // where keywords happened to occur.
@@ -595,7 +581,7 @@ impl Engine {
                 }
             }
             scratch.reset();
-        });
+        }
         let (findings, unreported) = if candidates.is_empty() {
             (Vec::new(), 0)
         } else {
