@@ -4,6 +4,7 @@
 //! [`RuleSet`] into an engine.
 
 use crate::findings::{Confidence, Severity};
+use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fmt;
@@ -250,10 +251,14 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut errors = Vec::new();
         let mut specs = Vec::new();
-        for (origin, parsed) in in_parallel(files, |(origin, text)| {
-            let parsed = parse_rule_file(&origin, text);
-            (origin, parsed)
-        }) {
+        let parsed: Vec<_> = files
+            .into_par_iter()
+            .map(|(origin, text)| {
+                let parsed = parse_rule_file(&origin, text);
+                (origin, parsed)
+            })
+            .collect();
+        for (origin, parsed) in parsed {
             match parsed {
                 Ok(file) => specs.extend(file.into_iter().map(|spec| (origin.clone(), spec))),
                 Err(mut e) => errors.append(&mut e),
@@ -289,10 +294,14 @@ impl RuleSet {
     fn add_specs(&mut self, specs: Vec<(String, RuleSpec)>) -> Vec<RuleError> {
         let mut errors = Vec::new();
         let mut seen: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
-        for (origin, compiled) in in_parallel(specs, |(origin, spec)| {
-            let compiled = compile_rule(&origin, spec);
-            (origin, compiled)
-        }) {
+        let compiled: Vec<_> = specs
+            .into_par_iter()
+            .map(|(origin, spec)| {
+                let compiled = compile_rule(&origin, spec);
+                (origin, compiled)
+            })
+            .collect();
+        for (origin, compiled) in compiled {
             match compiled {
                 Ok(rule) => {
                     if !seen.insert(rule.id.clone()) {
@@ -364,41 +373,6 @@ fn parse_rule_file(origin: &str, text: &str) -> Result<Vec<RuleSpec>, Vec<RuleEr
         }]
     })?;
     Ok(file.rules)
-}
-
-/// `f` over `items` on up to as many threads as there are cores, in contiguous chunks;
-/// the results in the order of `items`.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.into_iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
-    let mut items = items.into_iter();
-    loop {
-        let c: Vec<T> = items.by_ref().take(chunk).collect();
-        if c.is_empty() {
-            break;
-        }
-        chunks.push(c);
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| scope.spawn(move || c.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }
 
 fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
