@@ -155,12 +155,7 @@ pub struct LazyRegex {
 
 impl LazyRegex {
     pub fn new(source: &str) -> Result<LazyRegex, String> {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(source)
-            .map_err(|e| e.to_string())?;
+        parse_hir(source)?;
         Ok(LazyRegex {
             source: source.to_string(),
             compiled: OnceLock::new(),
@@ -520,12 +515,7 @@ pub const AFTER_KEYWORD_MAX_LEN: usize = 256;
 /// engine tests it on the [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so
 /// that dense occurrences cost linear time.
 fn build_after_keyword(src: &str) -> Result<Matcher, String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(src)
-        .map_err(|e| e.to_string())?;
+    let hir = parse_hir(src)?;
     match hir.properties().maximum_len() {
         Some(n) if n <= AFTER_KEYWORD_MAX_LEN => {}
         _ => {
@@ -548,6 +538,16 @@ pub fn build_regex(src: &str) -> Result<regex::bytes::Regex, regex::Error> {
         .build()
 }
 
+/// Parse a regex with the syntax every rule regex is compiled with (bytes, Unicode off).
+fn parse_hir(src: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(src)
+        .map_err(|e| e.to_string())
+}
+
 /// What the engine needs to know about a rule regex without compiling it.
 struct RegexFacts {
     group_names: Vec<String>,
@@ -563,12 +563,7 @@ struct RegexFacts {
 /// and the literal every match starts with at a word boundary, if any.
 fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     use regex_syntax::hir::{Hir, HirKind};
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(src)
-        .map_err(|e| e.to_string())?;
+    let hir = parse_hir(src)?;
     fn walk(h: &Hir, out: &mut Vec<String>) {
         match h.kind() {
             HirKind::Capture(c) => {
