@@ -84,7 +84,7 @@ pub struct FileScan {
     pub unreported: usize,
 }
 
-/// Where one rule's regex must run in one file.
+/// Where one rule's regex must run in one file, and the thread's search caches for the rule.
 #[derive(Default)]
 struct RuleHits {
     enabled: bool,
@@ -105,6 +105,11 @@ struct RuleHits {
     anchors: Vec<(usize, usize)>,
     /// The sum of those spans: what the anchored searches can cost at most.
     anchor_span: usize,
+    /// Search caches of the rule's regex and `after_keyword`, made on first use and kept from
+    /// file to file: searching through a regex's shared pool instead costs a synchronised
+    /// take and return per search, and there is a search per keyword hit.
+    cache: Option<regex_automata::meta::Cache>,
+    after_keyword_cache: Option<regex_automata::meta::Cache>,
 }
 
 /// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
@@ -238,31 +243,6 @@ struct Scratch {
     keywords: Hits,
     /// Rules enabled in the current file, in the order they were enabled.
     touched: Vec<usize>,
-    caches: RegexCaches,
-}
-
-/// Search caches of the engine's regexes, made on a thread's first use of each: searching
-/// through a regex's shared pool instead costs a synchronised take and return per search,
-/// and there is a search per keyword hit.
-#[derive(Default)]
-struct RegexCaches {
-    rule: Vec<Option<regex_automata::meta::Cache>>,
-    after_keyword: Vec<Option<regex_automata::meta::Cache>>,
-}
-
-impl RegexCaches {
-    fn fit(&mut self, rules: usize) {
-        self.rule.resize_with(rules, || None);
-        self.after_keyword.resize_with(rules, || None);
-    }
-
-    fn rule<'c>(
-        slots: &'c mut [Option<regex_automata::meta::Cache>],
-        rule: &Rule,
-        r: usize,
-    ) -> &'c mut regex_automata::meta::Cache {
-        slots[r].get_or_insert_with(|| rule.regex().create_cache())
-    }
 }
 
 impl Scratch {
@@ -370,7 +350,6 @@ impl Engine {
             hits,
             keywords,
             touched,
-            caches,
         } = scratch;
         if hits.len() < self.rules.len() {
             hits.resize_with(self.rules.len(), RuleHits::default);
@@ -397,8 +376,9 @@ impl Engine {
                     if !self.options.whole_file_search {
                         let rule = &self.rules[r];
                         if let Some(after) = &rule.after_keyword {
-                            let cache =
-                                caches.after_keyword[r].get_or_insert_with(|| after.create_cache());
+                            let cache = hits[r]
+                                .after_keyword_cache
+                                .get_or_insert_with(|| after.create_cache());
                             if !rule.after_keyword_matches(&bytes[e..], cache) {
                                 continue;
                             }
@@ -535,19 +515,13 @@ impl Engine {
             // A panic in an earlier scan on this thread (caught by the source) may have left
             // state behind.
             scratch.reset();
-            scratch.caches.fit(self.rules.len());
             self.collect_hits(path, bytes, scratch);
             // Rule order, so candidates (and so overlap resolution ties) do not depend on
             // where keywords happened to occur.
             scratch.touched.sort_unstable();
-            let Scratch {
-                hits,
-                touched,
-                caches,
-                ..
-            } = scratch;
+            let Scratch { hits, touched, .. } = scratch;
             for &r in touched.iter() {
-                let h = &hits[r];
+                let h = &mut hits[r];
                 if h.off {
                     continue;
                 }
@@ -563,7 +537,9 @@ impl Engine {
                 // Windows that cover most of the content, or many small ones, cost more than one
                 // search of the whole content, which finds the same matches.
                 let covered: usize = h.windows.iter().map(|(lo, hi)| hi - lo).sum();
-                let cache = RegexCaches::rule(&mut caches.rule, &self.rules[r], r);
+                let cache = h
+                    .cache
+                    .get_or_insert_with(|| self.rules[r].regex().create_cache());
                 let finished = if !h.whole && self.anchored[r] {
                     self.run_anchored(r, bytes, &h.anchors, cache, &mut candidates, deadline)
                 } else if h.whole
