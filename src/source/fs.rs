@@ -21,24 +21,33 @@ pub struct WalkOptions {
     pub respect_ignore_files: bool,
 }
 
-/// How a walked path is shown in reports: relative to the single directory root, otherwise as
-/// given; always `/`-separated and without a leading `./`.
-pub fn display_path(roots: &[PathBuf], path: &Path) -> String {
-    let rel = if roots.len() == 1 && roots[0].is_dir() {
-        path.strip_prefix(&roots[0]).unwrap_or(path)
-    } else {
-        path
-    };
+/// What walked paths are shown relative to: the root when it is the only one and a directory.
+/// Worked out once per scan, since asking is a `stat` call.
+pub fn display_base(roots: &[PathBuf]) -> Option<&Path> {
+    match roots {
+        [only] if only.is_dir() => Some(only),
+        _ => None,
+    }
+}
+
+/// How a walked path is shown in reports: relative to `base` (see [`display_base`]), otherwise
+/// as given; always `/`-separated and without a leading `./`.
+pub fn display_path(base: Option<&Path>, path: &Path) -> String {
+    let rel = base.and_then(|b| path.strip_prefix(b).ok()).unwrap_or(path);
     normalise(rel)
 }
 
 pub fn normalise(p: &Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
-    let mut s = s.as_str();
-    while let Some(rest) = s.strip_prefix("./") {
-        s = rest;
+    let mut rest = s.as_str();
+    while let Some(r) = rest.strip_prefix("./") {
+        rest = r;
     }
-    s.to_string()
+    if rest.len() == s.len() {
+        s
+    } else {
+        rest.to_string()
+    }
 }
 
 /// Walk the roots in parallel and scan every regular text file.
@@ -106,12 +115,13 @@ pub fn scan_tree(
         builder.overrides(ob.build()?);
     }
     let sink = FindingSink::default();
+    let base = display_base(&opts.roots);
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             match entry {
                 Ok(entry) => {
                     let path = entry.path();
-                    let shown = display_path(&opts.roots, path);
+                    let shown = display_path(base, path);
                     let Some(ft) = entry.file_type() else {
                         return WalkState::Continue;
                     };
@@ -143,9 +153,7 @@ pub fn scan_tree(
                 }
                 Err(err) => {
                     let (path, detail) = describe_walk_error(&err);
-                    let shown = path
-                        .map(|p| display_path(&opts.roots, &p))
-                        .unwrap_or_default();
+                    let shown = path.map(|p| display_path(base, &p)).unwrap_or_default();
                     stats.skip(&shown, SkipReason::WalkError, detail);
                 }
             }
@@ -248,11 +256,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let roots = vec![dir.path().to_path_buf()];
         let p = dir.path().join("a").join("b.txt");
-        assert_eq!(display_path(&roots, &p), "a/b.txt");
+        assert_eq!(display_base(&roots), Some(dir.path()));
+        assert_eq!(display_path(display_base(&roots), &p), "a/b.txt");
         assert_eq!(normalise(Path::new("./x/./y")), "x/./y");
-        assert_eq!(
-            display_path(&[PathBuf::from("f.env")], Path::new("./f.env")),
-            "f.env"
-        );
+        assert_eq!(normalise(Path::new(".\\x\\y")), "x/y");
+        assert_eq!(normalise(Path::new("x/y")), "x/y");
+        // A single file root, or several roots, are shown as given.
+        let file_roots = [PathBuf::from("f.env")];
+        assert_eq!(display_base(&file_roots), None);
+        assert_eq!(display_path(None, Path::new("./f.env")), "f.env");
+        let two = [dir.path().to_path_buf(), dir.path().join("a")];
+        assert_eq!(display_base(&two), None);
     }
 }
