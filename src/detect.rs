@@ -109,7 +109,7 @@ struct RuleHits {
     /// file to file: searching through a regex's shared pool instead costs a synchronised
     /// take and return per search, and there is a search per keyword hit.
     cache: Option<regex_automata::meta::Cache>,
-    after_keyword_cache: Option<regex_automata::meta::Cache>,
+    after_keyword_cache: Option<regex_automata::hybrid::dfa::Cache>,
 }
 
 /// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the

@@ -79,8 +79,8 @@ pub struct Rule {
     /// What must follow a keyword occurrence, anchored at its end, for that occurrence to make
     /// the rule run (e.g. `= "` after `password`); None: every occurrence counts. Its longest
     /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
-    /// Search it anchored ([`Rule::after_keyword_matches`]).
-    pub after_keyword: Option<Matcher>,
+    /// Tested with [`Rule::after_keyword_matches`].
+    pub after_keyword: Option<AfterKeyword>,
     /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
     /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
     /// cannot start a match there, so the engine drops that hit.
@@ -126,16 +126,12 @@ impl Rule {
     pub fn after_keyword_matches(
         &self,
         rest: &[u8],
-        cache: &mut regex_automata::meta::Cache,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
     ) -> bool {
         let Some(after) = &self.after_keyword else {
             return true;
         };
-        let rest = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
-        let input = regex_automata::Input::new(rest)
-            .anchored(regex_automata::Anchored::Yes)
-            .earliest(true);
-        after.search_half_with(cache, &input).is_some()
+        after.matches_at_start(&rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)], cache)
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -406,9 +402,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         }
     }
     let after_keyword = match &spec.after_keyword {
-        Some(src) => {
-            Some(build_after_keyword(src).map_err(|e| err(format!("after_keyword: {e}")))?)
-        }
+        Some(src) => Some(AfterKeyword::new(src).map_err(|e| err(format!("after_keyword: {e}")))?),
         None => None,
     };
     let RegexFacts {
@@ -511,21 +505,91 @@ pub fn build_matcher(src: &str) -> Result<Matcher, String> {
 /// The longest match an `after_keyword` regex may have.
 pub const AFTER_KEYWORD_MAX_LEN: usize = 256;
 
-/// Compile an `after_keyword` regex, anchored at the keyword's end. It must be bounded: the
-/// engine tests it on the [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so
-/// that dense occurrences cost linear time.
-fn build_after_keyword(src: &str) -> Result<Matcher, String> {
-    let hir = parse_hir(src)?;
-    match hir.properties().maximum_len() {
-        Some(n) if n <= AFTER_KEYWORD_MAX_LEN => {}
-        _ => {
-            return Err(format!(
-                "the regex must be bounded, matching at most {AFTER_KEYWORD_MAX_LEN} bytes \
-                 (use {{0,N}} instead of * and +)"
-            ))
+/// A rule's `after_keyword` regex, anchored at a keyword's end.
+///
+/// It is tested once per keyword occurrence (thousands of times per MB for common words such as
+/// `pass` or `token`), mostly on a few bytes before it fails, so it is a lazy DFA stepped by
+/// hand: a meta regex's search set-up cost more than the bytes it read.
+#[derive(Debug, Clone)]
+pub struct AfterKeyword {
+    pub source: String,
+    dfa: regex_automata::hybrid::dfa::DFA,
+}
+
+impl AfterKeyword {
+    /// Compile an `after_keyword` regex. It must be bounded: the engine tests it on the
+    /// [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so that dense
+    /// occurrences cost linear time.
+    fn new(src: &str) -> Result<AfterKeyword, String> {
+        use regex_automata::{hybrid::dfa::DFA, nfa::thompson, util::syntax};
+        let hir = parse_hir(src)?;
+        match hir.properties().maximum_len() {
+            Some(n) if n <= AFTER_KEYWORD_MAX_LEN => {}
+            _ => {
+                return Err(format!(
+                    "the regex must be bounded, matching at most {AFTER_KEYWORD_MAX_LEN} bytes \
+                     (use {{0,N}} instead of * and +)"
+                ))
+            }
         }
+        let dfa = DFA::builder()
+            .configure(DFA::config().cache_capacity(1 << 20))
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+            )
+            .build(src)
+            .map_err(|e| e.to_string())?;
+        Ok(AfterKeyword {
+            source: src.to_string(),
+            dfa,
+        })
     }
-    build_matcher(src)
+
+    pub fn create_cache(&self) -> regex_automata::hybrid::dfa::Cache {
+        self.dfa.create_cache()
+    }
+
+    /// Whether the regex matches a prefix of `hay`. Should the DFA fail (it has no quit bytes
+    /// and never gives up, so it should not), the answer is yes: a keyword occurrence let
+    /// through only costs a search, one held back could lose a finding.
+    pub fn matches_at_start(
+        &self,
+        hay: &[u8],
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+    ) -> bool {
+        let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
+        let Ok(mut state) = self.dfa.start_state_forward(cache, &input) else {
+            return true;
+        };
+        // Matches show one byte late in a DFA, so a state is checked before each transition
+        // and once more after the end-of-input transition.
+        for &b in hay {
+            if state.is_tagged() {
+                if state.is_match() || state.is_quit() {
+                    return true;
+                }
+                if state.is_dead() {
+                    return false;
+                }
+            }
+            state = match self.dfa.next_state(cache, state, b) {
+                Ok(next) => next,
+                Err(_) => return true,
+            };
+        }
+        if state.is_match() || state.is_quit() {
+            return true;
+        }
+        if state.is_dead() {
+            return false;
+        }
+        self.dfa
+            .next_eoi_state(cache, state)
+            .map_or(true, |s| s.is_match() || s.is_quit())
+    }
 }
 
 /// Compile a rule regex. Byte semantics with Unicode off: `\w`, `\d`, `\s` and `(?i)` are
@@ -881,6 +945,93 @@ pub fn template_fields(template: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference: an anchored regex search for a match starting at 0.
+    fn matches_at_start_by_regex(src: &str, hay: &[u8]) -> bool {
+        let re = build_matcher(src).unwrap();
+        let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
+        re.search_half(&input).is_some()
+    }
+
+    #[test]
+    fn after_keyword_dfa_agrees_with_an_anchored_regex_search() {
+        // Matches that show only at the end of input, empty matches, word boundaries at
+        // either end, case folding, and every built-in after_keyword.
+        let mut sources: Vec<String> = [
+            r"=",
+            r"[ \t]{0,16}",
+            r"[a-z]{2}\b",
+            r"\b[a-z]{2}",
+            r"ab$",
+            r"(?i)secret\s{0,4}:",
+            r"x{3}|y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let builtin = RuleSet::builtin().unwrap();
+        sources.extend(
+            builtin
+                .rules
+                .iter()
+                .filter_map(|r| Some(r.after_keyword.as_ref()?.source.clone())),
+        );
+        let mut haystacks: Vec<Vec<u8>> = [
+            "",
+            "=",
+            " ",
+            "ab",
+            "abc",
+            "ab c",
+            " ab",
+            "SECRET :",
+            "secret:x",
+            "xxx",
+            "xx",
+            "y",
+            "word_x = 'v'",
+            "_pass\t=>\t\"v\"",
+            "=\"value\"",
+            ">",
+            "Secret\n",
+            "u:p@h",
+            " INTO users",
+            "\u{e9}=",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for r in &builtin.rules {
+            for e in r.examples.iter().chain(&r.negative_examples) {
+                let low = e.to_ascii_lowercase();
+                for k in &r.keywords {
+                    let mut from = 0;
+                    while let Some(i) = low[from..].find(k.as_str()) {
+                        haystacks.push(e.as_bytes()[from + i + k.len()..].to_vec());
+                        from += i + 1;
+                    }
+                }
+            }
+        }
+        let mut both = [0usize; 2];
+        for src in &sources {
+            let after = AfterKeyword::new(src).unwrap();
+            let mut cache = after.create_cache();
+            for hay in &haystacks {
+                let hay = &hay[..hay.len().min(AFTER_KEYWORD_MAX_LEN)];
+                let want = matches_at_start_by_regex(src, hay);
+                assert_eq!(
+                    after.matches_at_start(hay, &mut cache),
+                    want,
+                    "{src:?} on {:?}",
+                    String::from_utf8_lossy(hay)
+                );
+                both[usize::from(want)] += 1;
+            }
+        }
+        // Both answers occur often enough for the comparison to mean something.
+        assert!(both[0] > 100 && both[1] > 100, "{both:?}");
+    }
 
     #[test]
     fn after_keyword_must_be_bounded() {
