@@ -8,7 +8,9 @@
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::prefilter::{Hits, KeywordDfa};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{
+    AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_LEN, AFTER_KEYWORD_MAX_PATTERNS,
+};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -49,9 +51,11 @@ pub struct Engine {
     /// Each scanning thread's buffers and search caches, freed with the engine.
     scratch: thread_local::ThreadLocal<std::cell::RefCell<Scratch>>,
     prefilter: KeywordDfa,
-    /// Keyword pattern index → rules that keyword enables, each with whether a hit right after
-    /// a word byte can be dropped for it ([`Rule::word_start_literal`]).
-    keyword_rules: Vec<Vec<(usize, bool)>>,
+    /// Keyword pattern index → the rules that keyword enables.
+    keyword_rules: Vec<Vec<KeywordRule>>,
+    /// The `after_keyword` checks: the regexes of the rules sharing a keyword, tested together
+    /// once per occurrence ([`KeywordRule::after`]).
+    after_checks: Vec<AfterKeyword>,
     /// Rules with no keywords: they run on every file their `paths` select.
     path_only_rules: Vec<usize>,
     /// Per rule: how far its matches reach from a keyword hit.
@@ -60,6 +64,17 @@ pub struct Engine {
     /// so the regex runs anchored at those hits instead of searching windows.
     anchored: Vec<bool>,
     options: EngineOptions,
+}
+
+/// A rule a keyword enables.
+#[derive(Debug, Clone, Copy)]
+struct KeywordRule {
+    rule: usize,
+    /// A hit right after a word byte can be dropped for this rule
+    /// ([`Rule::word_start_literal`]).
+    word_start: bool,
+    /// The rule's `after_keyword`: which check tests it, and its bit in the check's answer.
+    after: Option<(u32, u8)>,
 }
 
 /// A secret match before it becomes a finding.
@@ -105,11 +120,10 @@ struct RuleHits {
     anchors: Vec<(usize, usize)>,
     /// The sum of those spans: what the anchored searches can cost at most.
     anchor_span: usize,
-    /// Search caches of the rule's regex and `after_keyword`, made on first use and kept from
-    /// file to file: searching through a regex's shared pool instead costs a synchronised
-    /// take and return per search, and there is a search per keyword hit.
+    /// The search cache of the rule's regex, made on first use and kept from file to file:
+    /// searching through a regex's shared pool instead costs a synchronised take and return
+    /// per search, and there is a search per keyword hit.
     cache: Option<regex_automata::meta::Cache>,
-    after_keyword_cache: Option<regex_automata::hybrid::dfa::Cache>,
 }
 
 /// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
@@ -243,6 +257,8 @@ struct Scratch {
     keywords: Hits,
     /// Rules enabled in the current file, in the order they were enabled.
     touched: Vec<usize>,
+    /// Per `after_keyword` check: its search cache, made on first use.
+    after_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
 }
 
 impl Scratch {
@@ -267,11 +283,69 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Give each keyword's rules that have an `after_keyword` one check testing all their regexes
+/// in one pass (the generic rules share `pass`, `token`, `secret`…; up to
+/// [`AFTER_KEYWORD_MAX_PATTERNS`] per check), set [`KeywordRule::after`], and return the
+/// checks. Keywords gating the same rules share a check.
+fn group_after_keyword_checks(
+    rules: &[Rule],
+    keyword_rules: &mut [Vec<KeywordRule>],
+) -> Vec<AfterKeyword> {
+    let mut checks: Vec<AfterKeyword> = Vec::new();
+    let mut check_of: std::collections::HashMap<Vec<usize>, Option<u32>> = Default::default();
+    let mut check_for = |group: &[usize]| -> Option<u32> {
+        *check_of.entry(group.to_vec()).or_insert_with(|| {
+            let own: Vec<&AfterKeyword> = group
+                .iter()
+                .filter_map(|&r| rules[r].after_keyword.as_ref())
+                .collect();
+            let check = match own[..] {
+                [one] => one.clone(),
+                _ => {
+                    let sources: Vec<&str> = own
+                        .iter()
+                        .flat_map(|a| a.sources.iter().map(String::as_str))
+                        .collect();
+                    AfterKeyword::many(&sources).ok()?
+                }
+            };
+            checks.push(check);
+            Some((checks.len() - 1) as u32)
+        })
+    };
+    for entries in keyword_rules.iter_mut() {
+        // The rules of a check come one after the other, so a scan runs each check once per
+        // occurrence (the order of rules here matters nowhere else).
+        entries.sort_by_key(|kr| rules[kr.rule].after_keyword.is_some());
+        let first = entries
+            .iter()
+            .position(|kr| rules[kr.rule].after_keyword.is_some())
+            .unwrap_or(entries.len());
+        for chunk in entries[first..].chunks_mut(AFTER_KEYWORD_MAX_PATTERNS) {
+            let group: Vec<usize> = chunk.iter().map(|kr| kr.rule).collect();
+            match check_for(&group) {
+                Some(check) => {
+                    for (bit, kr) in chunk.iter_mut().enumerate() {
+                        kr.after = Some((check, bit as u8));
+                    }
+                }
+                // The regexes together exceed the size limit: each is tested alone.
+                None => {
+                    for kr in chunk.iter_mut() {
+                        kr.after = check_for(&[kr.rule]).map(|check| (check, 0));
+                    }
+                }
+            }
+        }
+    }
+    checks
+}
+
 impl Engine {
     pub fn new(set: RuleSet, options: EngineOptions) -> Engine {
         let rules = set.rules;
         let mut patterns: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<(usize, bool)>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<KeywordRule>> = Vec::new();
         let mut path_only_rules = Vec::new();
         let mut anchored = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
@@ -304,16 +378,26 @@ impl Engine {
                         .word_start_literal
                         .as_ref()
                         .is_some_and(|l| l.starts_with(k.as_bytes()));
+                let entry = KeywordRule {
+                    rule: i,
+                    word_start,
+                    after: None,
+                };
                 match patterns.iter().position(|p| p == k) {
-                    Some(pos) => keyword_rules[pos].push((i, word_start)),
+                    Some(pos) => keyword_rules[pos].push(entry),
                     None => {
                         patterns.push(k.clone());
-                        keyword_rules.push(vec![(i, word_start)]);
+                        keyword_rules.push(vec![entry]);
                     }
                 }
             }
         }
         let prefilter = KeywordDfa::new(&patterns);
+        let after_checks = if options.whole_file_search {
+            Vec::new()
+        } else {
+            group_after_keyword_checks(&rules, &mut keyword_rules)
+        };
         let reach = rules
             .iter()
             .map(|r| {
@@ -329,6 +413,7 @@ impl Engine {
             scratch: thread_local::ThreadLocal::new(),
             prefilter,
             keyword_rules,
+            after_checks,
             path_only_rules,
             reach,
             anchored,
@@ -350,7 +435,11 @@ impl Engine {
             hits,
             keywords,
             touched,
+            after_caches,
         } = scratch;
+        if after_caches.len() < self.after_checks.len() {
+            after_caches.resize_with(self.after_checks.len(), || None);
+        }
         if hits.len() < self.rules.len() {
             hits.resize_with(self.rules.len(), RuleHits::default);
         }
@@ -369,21 +458,32 @@ impl Engine {
             for m in keywords.all.iter() {
                 let (s, e) = (m.start, m.end);
                 let after_word = s > 0 && is_word_byte(bytes[s - 1]);
-                for &(r, word_start) in &self.keyword_rules[m.pattern as usize] {
-                    if word_start && after_word {
+                // The last after_keyword check run for this occurrence, and its answer: the
+                // rules of one check are listed together.
+                let mut checked: Option<(u32, u64)> = None;
+                for kr in &self.keyword_rules[m.pattern as usize] {
+                    if kr.word_start && after_word {
                         continue;
                     }
-                    if !self.options.whole_file_search {
-                        let rule = &self.rules[r];
-                        if let Some(after) = &rule.after_keyword {
-                            let cache = hits[r]
-                                .after_keyword_cache
-                                .get_or_insert_with(|| after.create_cache());
-                            if !rule.after_keyword_matches(&bytes[e..], cache) {
-                                continue;
+                    if let Some((check, bit)) = kr.after {
+                        let passed = match checked {
+                            Some((c, passed)) if c == check => passed,
+                            _ => {
+                                let after = &self.after_checks[check as usize];
+                                let cache = after_caches[check as usize]
+                                    .get_or_insert_with(|| after.create_cache());
+                                let rest = &bytes[e..];
+                                let rest = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
+                                let passed = after.matching_at_start(rest, cache);
+                                checked = Some((check, passed));
+                                passed
                             }
+                        };
+                        if passed >> bit & 1 == 0 {
+                            continue;
                         }
                     }
+                    let r = kr.rule;
                     enable(r, hits);
                     let h = &mut hits[r];
                     if h.whole || h.off {
@@ -1932,6 +2032,46 @@ confidence = "low"
         let lines = |f: Vec<Finding>| f.iter().map(|f| f.location.line).collect::<Vec<_>>();
         assert_eq!(lines(windowed.scan("a", &text)), vec![1]);
         assert_eq!(lines(whole.scan("a", &text)), vec![1, 2]);
+    }
+
+    #[test]
+    fn rules_sharing_a_keyword_keep_their_own_after_keyword() {
+        // 70 rules on one keyword: tested together in checks of at most 64 regexes, each
+        // rule still gated by its own regex (`=` then its number).
+        let rules: String = (0..70)
+            .map(|i| {
+                format!(
+                    "[[rules]]\nid = \"r{i}\"\nname = \"n\"\ndescription = \"d\"\n\
+                     keywords = [\"api_key\"]\nafter_keyword = '''={i}_'''\n\
+                     regex = '''api_key[ =]+(?P<secret>{i}_[a-z0-9]{{12}})'''\n\
+                     severity = \"low\"\nconfidence = \"low\"\n\n"
+                )
+            })
+            .collect();
+        let windowed = engine(&rules);
+        assert_eq!(windowed.after_checks.len(), 2);
+        let whole = whole_content_engine(&rules);
+        let mut text = b"api_key=5_q1w2e3r4t5y6\napi_key 7_z9x8c7v6b5n4\n".to_vec();
+        text.extend(b"api_key=66_a1s2d3f4g5h6\napi_key=63_p0o9i8u7y6t5\n");
+        text.extend(b"filler line\n".repeat(1000));
+        let found = |f: Vec<Finding>| {
+            f.iter()
+                .map(|f| (f.rule_id.clone(), f.location.line))
+                .collect::<Vec<_>>()
+        };
+        let expected = |ids: &[(&str, u32)]| {
+            ids.iter()
+                .map(|&(id, line)| (id.to_string(), line))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found(windowed.scan("a", &text)),
+            expected(&[("r5", 1), ("r66", 3), ("r63", 4)])
+        );
+        assert_eq!(
+            found(whole.scan("a", &text)),
+            expected(&[("r5", 1), ("r7", 2), ("r66", 3), ("r63", 4)])
+        );
     }
 
     #[test]

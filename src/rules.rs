@@ -131,7 +131,7 @@ impl Rule {
         let Some(after) = &self.after_keyword else {
             return true;
         };
-        after.matches_at_start(&rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)], cache)
+        after.matching_at_start(&rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)], cache) != 0
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -505,23 +505,28 @@ pub fn build_matcher(src: &str) -> Result<Matcher, String> {
 /// The longest match an `after_keyword` regex may have.
 pub const AFTER_KEYWORD_MAX_LEN: usize = 256;
 
-/// A rule's `after_keyword` regex, anchored at a keyword's end.
+/// `after_keyword` regexes, anchored at a keyword's end: one rule's, or those of every rule
+/// sharing a keyword, tested together.
 ///
-/// It is tested once per keyword occurrence (thousands of times per MB for common words such as
-/// `pass` or `token`), mostly on a few bytes before it fails, so it is a lazy DFA stepped by
-/// hand: a meta regex's search set-up cost more than the bytes it read.
+/// A check runs once per keyword occurrence (thousands of times per MB for common words such as
+/// `pass` or `token`, each gating several generic rules), mostly on a few bytes before it
+/// fails. So it is one lazy DFA over all the regexes, stepped by hand: a meta regex search per
+/// rule cost more in set-up than the bytes it read.
 #[derive(Debug, Clone)]
 pub struct AfterKeyword {
-    pub source: String,
+    /// The regexes, in pattern order.
+    pub sources: Vec<String>,
     dfa: regex_automata::hybrid::dfa::DFA,
 }
 
+/// The most regexes one [`AfterKeyword`] tests together (one bit each in a `u64`).
+pub const AFTER_KEYWORD_MAX_PATTERNS: usize = 64;
+
 impl AfterKeyword {
-    /// Compile an `after_keyword` regex. It must be bounded: the engine tests it on the
+    /// Compile one rule's `after_keyword` regex. It must be bounded: the engine tests it on the
     /// [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so that dense
     /// occurrences cost linear time.
     fn new(src: &str) -> Result<AfterKeyword, String> {
-        use regex_automata::{hybrid::dfa::DFA, nfa::thompson, util::syntax};
         let hir = parse_hir(src)?;
         match hir.properties().maximum_len() {
             Some(n) if n <= AFTER_KEYWORD_MAX_LEN => {}
@@ -532,18 +537,36 @@ impl AfterKeyword {
                 ))
             }
         }
+        AfterKeyword::many(&[src])
+    }
+
+    /// Several (already validated) regexes tested in one pass: at most
+    /// [`AFTER_KEYWORD_MAX_PATTERNS`].
+    pub fn many<S: AsRef<str>>(sources: &[S]) -> Result<AfterKeyword, String> {
+        use regex_automata::{hybrid::dfa::DFA, nfa::thompson, util::syntax, MatchKind};
+        if sources.is_empty() || sources.len() > AFTER_KEYWORD_MAX_PATTERNS {
+            return Err(format!(
+                "{} regexes: 1 to {AFTER_KEYWORD_MAX_PATTERNS} can be tested together",
+                sources.len()
+            ));
+        }
         let dfa = DFA::builder()
-            .configure(DFA::config().cache_capacity(1 << 20))
+            // All: a match of one regex must not hide another's.
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(1 << 20),
+            )
             .syntax(syntax::Config::new().unicode(false).utf8(false))
             .thompson(
                 thompson::Config::new()
                     .utf8(false)
                     .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
             )
-            .build(src)
+            .build_many(sources)
             .map_err(|e| e.to_string())?;
         Ok(AfterKeyword {
-            source: src.to_string(),
+            sources: sources.iter().map(|s| s.as_ref().to_string()).collect(),
             dfa,
         })
     }
@@ -552,43 +575,64 @@ impl AfterKeyword {
         self.dfa.create_cache()
     }
 
-    /// Whether the regex matches a prefix of `hay`. Should the DFA fail (it has no quit bytes
-    /// and never gives up, so it should not), the answer is yes: a keyword occurrence let
-    /// through only costs a search, one held back could lose a finding.
-    pub fn matches_at_start(
+    /// Which regexes match a prefix of `hay`: bit `i` for the `i`-th. Should the DFA fail (it
+    /// has no quit bytes and never gives up, so it should not), every bit is set: a keyword
+    /// occurrence let through only costs a search, one held back could lose a finding.
+    pub fn matching_at_start(
         &self,
         hay: &[u8],
         cache: &mut regex_automata::hybrid::dfa::Cache,
-    ) -> bool {
+    ) -> u64 {
+        let all = u64::MAX >> (64 - self.sources.len());
         let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
         let Ok(mut state) = self.dfa.start_state_forward(cache, &input) else {
-            return true;
+            return all;
         };
-        // Matches show one byte late in a DFA, so a state is checked before each transition
+        let mut found = 0u64;
+        // Matches show one byte late in a DFA, so a state is looked at before each transition
         // and once more after the end-of-input transition.
         for &b in hay {
             if state.is_tagged() {
-                if state.is_match() || state.is_quit() {
-                    return true;
+                if state.is_match() {
+                    found |= self.patterns(cache, state);
+                    if found == all {
+                        return all;
+                    }
                 }
                 if state.is_dead() {
-                    return false;
+                    return found;
+                }
+                if state.is_quit() {
+                    return all;
                 }
             }
             state = match self.dfa.next_state(cache, state, b) {
                 Ok(next) => next,
-                Err(_) => return true,
+                Err(_) => return all,
             };
         }
-        if state.is_match() || state.is_quit() {
-            return true;
+        if state.is_match() {
+            found |= self.patterns(cache, state);
         }
         if state.is_dead() {
-            return false;
+            return found;
         }
-        self.dfa
-            .next_eoi_state(cache, state)
-            .map_or(true, |s| s.is_match() || s.is_quit())
+        match self.dfa.next_eoi_state(cache, state) {
+            Ok(eoi) if eoi.is_match() => found | self.patterns(cache, eoi),
+            Ok(eoi) if eoi.is_quit() => all,
+            Ok(_) => found,
+            Err(_) => all,
+        }
+    }
+
+    fn patterns(
+        &self,
+        cache: &regex_automata::hybrid::dfa::Cache,
+        state: regex_automata::hybrid::LazyStateID,
+    ) -> u64 {
+        (0..self.dfa.match_len(cache, state)).fold(0, |bits, i| {
+            bits | 1 << self.dfa.match_pattern(cache, state, i).as_usize()
+        })
     }
 }
 
@@ -946,13 +990,6 @@ pub fn template_fields(template: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    /// The reference: an anchored regex search for a match starting at 0.
-    fn matches_at_start_by_regex(src: &str, hay: &[u8]) -> bool {
-        let re = build_matcher(src).unwrap();
-        let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
-        re.search_half(&input).is_some()
-    }
-
     #[test]
     fn after_keyword_dfa_agrees_with_an_anchored_regex_search() {
         // Matches that show only at the end of input, empty matches, word boundaries at
@@ -974,7 +1011,7 @@ mod tests {
             builtin
                 .rules
                 .iter()
-                .filter_map(|r| Some(r.after_keyword.as_ref()?.source.clone())),
+                .filter_map(|r| Some(r.after_keyword.as_ref()?.sources[0].clone())),
         );
         let mut haystacks: Vec<Vec<u8>> = [
             "",
@@ -1013,21 +1050,41 @@ mod tests {
                 }
             }
         }
+        // Each regex alone, and all of them in one check (bit i answers for regex i).
+        let together = AfterKeyword::many(&sources).unwrap();
+        let mut together_cache = together.create_cache();
+        // The reference: an anchored regex search for a match starting at 0.
+        let mut alone: Vec<_> = sources
+            .iter()
+            .map(|src| {
+                let after = AfterKeyword::new(src).unwrap();
+                let cache = after.create_cache();
+                (src, build_matcher(src).unwrap(), after, cache)
+            })
+            .collect();
         let mut both = [0usize; 2];
-        for src in &sources {
-            let after = AfterKeyword::new(src).unwrap();
-            let mut cache = after.create_cache();
-            for hay in &haystacks {
-                let hay = &hay[..hay.len().min(AFTER_KEYWORD_MAX_LEN)];
-                let want = matches_at_start_by_regex(src, hay);
+        for hay in &haystacks {
+            let hay = &hay[..hay.len().min(AFTER_KEYWORD_MAX_LEN)];
+            let mut want_bits = 0u64;
+            for (i, (src, reference, after, cache)) in alone.iter_mut().enumerate() {
+                let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
+                let want = reference.search_half(&input).is_some();
+                let got = after.matching_at_start(hay, cache);
                 assert_eq!(
-                    after.matches_at_start(hay, &mut cache),
-                    want,
+                    got,
+                    u64::from(want),
                     "{src:?} on {:?}",
                     String::from_utf8_lossy(hay)
                 );
+                want_bits |= u64::from(want) << i;
                 both[usize::from(want)] += 1;
             }
+            assert_eq!(
+                together.matching_at_start(hay, &mut together_cache),
+                want_bits,
+                "all together on {:?}",
+                String::from_utf8_lossy(hay)
+            );
         }
         // Both answers occur often enough for the comparison to mean something.
         assert!(both[0] > 100 && both[1] > 100, "{both:?}");
