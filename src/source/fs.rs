@@ -182,17 +182,36 @@ thread_local! {
 /// A read buffer grown past this by a large file is released rather than kept.
 const KEEP_READ_BUFFER: usize = 16 << 20;
 
-/// Read a file into `buf`, refusing files above `max` bytes (checked on metadata and again while
-/// reading, since a file can grow between the two). False when the file was not read.
+/// Room a read buffer has at least: files up to this size are read without asking their size.
+const MIN_READ_BUFFER: usize = 64 << 10;
+
+/// Read a file into `buf`, refusing files above `max` bytes (on their size, and again while
+/// reading, since a file can grow). False when the file was not read.
+///
+/// Most files fit the room the buffer kept from earlier files, so they are read straight away:
+/// asking every file's size first was a system call per file, as many as the reads. A file
+/// that fills that room is sized (one `fstat`), refused if over `max`, or read to its end.
 fn read_bounded(path: &Path, shown: &str, max: u64, stats: &ScanStats, buf: &mut Vec<u8>) -> bool {
     buf.clear();
-    let file = match std::fs::File::open(path) {
+    let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
             stats.skip(shown, SkipReason::Unreadable, format!("cannot open: {e}"));
             return false;
         }
     };
+    let unreadable = |e: std::io::Error| {
+        stats.skip(shown, SkipReason::Unreadable, format!("cannot read: {e}"));
+        false
+    };
+    buf.reserve(MIN_READ_BUFFER);
+    let first = (buf.capacity() as u64).min(max.saturating_add(1));
+    if let Err(e) = (&mut file).take(first).read_to_end(buf) {
+        return unreadable(e);
+    }
+    if (buf.len() as u64) < first {
+        return true;
+    }
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max {
         stats.skip(
@@ -202,8 +221,9 @@ fn read_bounded(path: &Path, shown: &str, max: u64, stats: &ScanStats, buf: &mut
         );
         return false;
     }
-    buf.reserve(len as usize);
-    match file.take(max + 1).read_to_end(buf) {
+    buf.reserve((len as usize).saturating_sub(buf.len()));
+    let rest = max.saturating_add(1).saturating_sub(buf.len() as u64);
+    match file.take(rest).read_to_end(buf) {
         Ok(_) if buf.len() as u64 > max => {
             stats.skip(
                 shown,
@@ -213,10 +233,7 @@ fn read_bounded(path: &Path, shown: &str, max: u64, stats: &ScanStats, buf: &mut
             false
         }
         Ok(_) => true,
-        Err(e) => {
-            stats.skip(shown, SkipReason::Unreadable, format!("cannot read: {e}"));
-            false
-        }
+        Err(e) => unreadable(e),
     }
 }
 
@@ -267,5 +284,66 @@ mod tests {
         assert_eq!(display_path(None, Path::new("./f.env")), "f.env");
         let two = [dir.path().to_path_buf(), dir.path().join("a")];
         assert_eq!(display_base(&two), None);
+    }
+
+    #[test]
+    fn reads_whole_files_and_refuses_ones_over_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |len: usize, max: u64, buf: &mut Vec<u8>| {
+            let path = dir.path().join(format!("f{len}"));
+            let content: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &content).unwrap();
+            let stats = ScanStats::default();
+            let ok = read_bounded(&path, "f", max, &stats, buf);
+            assert!(!ok || *buf == content, "{len} bytes read wrongly");
+            (ok, stats.snapshot().skipped_files)
+        };
+        let mut buf = Vec::new();
+        // Around the size read without asking, and around the limit, with a fresh buffer
+        // and with one grown by an earlier file.
+        for fresh in [true, false] {
+            for len in [
+                0,
+                1,
+                MIN_READ_BUFFER - 1,
+                MIN_READ_BUFFER,
+                MIN_READ_BUFFER + 1,
+                3 * MIN_READ_BUFFER,
+            ] {
+                if fresh {
+                    buf = Vec::new();
+                }
+                assert!(read(len, 10 << 20, &mut buf).0, "{len} bytes");
+                let max = len as u64;
+                assert!(
+                    read(len, max, &mut buf).0,
+                    "{len} bytes at a limit of as many"
+                );
+                if len > 0 {
+                    let (ok, skipped) = read(len, max - 1, &mut buf);
+                    assert!(!ok, "{len} bytes over a limit of one less");
+                    assert_eq!(skipped[0].reason, SkipReason::TooLarge);
+                    assert_eq!(
+                        skipped[0].detail,
+                        format!(
+                            "{len} bytes is over the {}-byte limit (--max-file-size)",
+                            max - 1
+                        )
+                    );
+                }
+            }
+        }
+        let stats = ScanStats::default();
+        assert!(!read_bounded(
+            &dir.path().join("none"),
+            "none",
+            10,
+            &stats,
+            &mut buf
+        ));
+        assert_eq!(
+            stats.snapshot().skipped_files[0].reason,
+            SkipReason::Unreadable
+        );
     }
 }
