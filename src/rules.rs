@@ -79,7 +79,7 @@ pub struct Rule {
     /// What must follow a keyword occurrence, anchored at its end, for that occurrence to make
     /// the rule run (e.g. `= "` after `password`); None: every occurrence counts. Its longest
     /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
-    /// Tested with [`Rule::after_keyword_matches`].
+    /// The engine tests it together with those of the other rules sharing the keyword.
     pub after_keyword: Option<AfterKeyword>,
     /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
     /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
@@ -119,19 +119,6 @@ impl Rule {
                 })
             })
         })
-    }
-
-    /// Whether `after_keyword` (if any) matches at the start of `rest`, the bytes after a
-    /// keyword occurrence; `cache` must come from this rule's `after_keyword`.
-    pub fn after_keyword_matches(
-        &self,
-        rest: &[u8],
-        cache: &mut regex_automata::hybrid::dfa::Cache,
-    ) -> bool {
-        let Some(after) = &self.after_keyword else {
-            return true;
-        };
-        after.matching_at_start(&rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)], cache) != 0
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -1101,10 +1088,11 @@ mod tests {
         let mut set = RuleSet::default();
         set.add_file_text("t", &rule(r"[a-z0-9]{8}")).unwrap();
         let demo = &set.rules[0];
-        let mut cache = demo.after_keyword.as_ref().unwrap().create_cache();
+        let after = demo.after_keyword.as_ref().unwrap();
+        let mut cache = after.create_cache();
         // Anchored at the keyword's end.
-        assert!(demo.after_keyword_matches(b"abcd1234", &mut cache));
-        assert!(!demo.after_keyword_matches(b" abcd1234", &mut cache));
+        assert_eq!(after.matching_at_start(b"abcd1234", &mut cache), 1);
+        assert_eq!(after.matching_at_start(b" abcd1234", &mut cache), 0);
         for unbounded in [r"[a-z0-9]+", r"[a-z0-9]{8,}", r"x{300}"] {
             let errs = RuleSet::default()
                 .add_file_text("t", &rule(unbounded))
