@@ -674,41 +674,26 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     }
     let mut names = Vec::new();
     walk(&hir, &mut names);
+    let starts = start_literals(&hir);
     Ok(RegexFacts {
         group_names: names,
         max_match_len: hir.properties().maximum_len(),
         max_match_newlines: max_count(&hir, &|c| c == u32::from(b'\n')),
         max_match_non_space: max_count(&hir, &|c| !is_ascii_space(c)),
-        word_start_literal: word_start_literal(&hir),
-        start_literals: start_literals(&hir),
+        word_start_literal: word_start_literal(&hir, starts.as_deref()),
+        start_literals: starts,
     })
 }
 
-/// The start of every match, read off the regex: a word-boundary assertion followed by bytes
-/// each of which is one letter in either case (or one byte), returned in lower case. `None`
-/// when the regex does not start that way (an alternation, a class, a repetition first).
-fn word_start_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
-    use regex_syntax::hir::{Class, HirKind, Look};
-    enum Atom {
-        Boundary,
-        Byte(u8),
-    }
-    /// The one byte (lower case) a class accepts up to case.
-    fn single(bytes: impl Iterator<Item = u32>) -> Option<u8> {
-        let mut one = None;
-        for b in bytes {
-            let b = u8::try_from(b).ok()?.to_ascii_lowercase();
-            match one {
-                None => one = Some(b),
-                Some(o) if o == b => {}
-                Some(_) => return None,
-            }
-        }
-        one
-    }
-    /// Append the leading atoms of `h`; true when all of `h` was atoms (so what follows it
-    /// in a concatenation may continue the prefix).
-    fn leading(h: &regex_syntax::hir::Hir, out: &mut Vec<Atom>) -> bool {
+/// The literal every match starts with just after a word boundary, in lower case: the common
+/// prefix of the start literals ([`start_literals`]) when the regex opens with a `\b`. `None`
+/// when it does not open that way or the start literals share no prefix.
+fn word_start_literal(
+    hir: &regex_syntax::hir::Hir,
+    start_literals: Option<&[Vec<u8>]>,
+) -> Option<Vec<u8>> {
+    use regex_syntax::hir::{HirKind, Look};
+    fn opens_with_word_boundary(h: &regex_syntax::hir::Hir) -> bool {
         match h.kind() {
             HirKind::Look(
                 Look::WordAscii
@@ -717,55 +702,20 @@ fn word_start_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
                 | Look::WordStartUnicode
                 | Look::WordStartHalfAscii
                 | Look::WordStartHalfUnicode,
-            ) => {
-                out.push(Atom::Boundary);
-                true
-            }
-            HirKind::Literal(l) => {
-                out.extend(l.0.iter().map(|b| Atom::Byte(b.to_ascii_lowercase())));
-                true
-            }
-            HirKind::Class(c) => {
-                let one = match c {
-                    // Small classes only: a case pair has two members.
-                    Class::Bytes(c) if c.ranges().len() <= 2 => single(
-                        c.ranges()
-                            .iter()
-                            .flat_map(|r| u32::from(r.start())..=u32::from(r.end())),
-                    ),
-                    Class::Unicode(c) if c.ranges().len() <= 2 => single(
-                        c.ranges()
-                            .iter()
-                            .flat_map(|r| u32::from(r.start())..=u32::from(r.end()).min(0x100)),
-                    ),
-                    _ => None,
-                };
-                match one {
-                    Some(b) => {
-                        out.push(Atom::Byte(b));
-                        true
-                    }
-                    None => false,
-                }
-            }
-            HirKind::Capture(c) => leading(&c.sub, out),
-            HirKind::Concat(v) => v.iter().all(|x| leading(x, out)),
+            ) => true,
+            HirKind::Capture(c) => opens_with_word_boundary(&c.sub),
+            HirKind::Concat(v) => v.first().is_some_and(opens_with_word_boundary),
             _ => false,
         }
     }
-    let mut atoms = Vec::new();
-    leading(hir, &mut atoms);
-    let mut atoms = atoms.into_iter();
-    if !matches!(atoms.next(), Some(Atom::Boundary)) {
+    if !opens_with_word_boundary(hir) {
         return None;
     }
-    let literal: Vec<u8> = atoms
-        .map_while(|a| match a {
-            Atom::Byte(b) => Some(b),
-            Atom::Boundary => None,
-        })
-        .collect();
-    (!literal.is_empty()).then_some(literal)
+    let (first, rest) = start_literals?.split_first()?;
+    let common = rest.iter().fold(first.len(), |n, s| {
+        n.min(first.iter().zip(s).take_while(|(a, b)| a == b).count())
+    });
+    (common > 0).then(|| first[..common].to_vec())
 }
 
 /// The set of byte strings (ASCII lower case) one of which starts every match of `hir`; see
@@ -1118,6 +1068,12 @@ mod tests {
             Some("npm_")
         );
         assert_eq!(lit(r"(?i)\bOCI[\w.-]{0,20}token").as_deref(), Some("oci"));
+        // Alternatives share the prefix; a class of a few letters ends it.
+        assert_eq!(
+            lit(r"\b(?:secret_key_base|secret_token)=(?P<secret>\w+)").as_deref(),
+            Some("secret_")
+        );
+        assert_eq!(lit(r"\bvc[pikar]_(?P<secret>\w+)").as_deref(), Some("vc"));
         // Not every match starts that way.
         assert_eq!(
             lit(r"(?i)(?:aws_token|\bsession_token)=(?P<secret>\w+)"),
