@@ -63,10 +63,9 @@ pub struct Rule {
     pub name: String,
     pub description: String,
     pub keywords: Vec<String>,
-    /// The regex source; compiled on first use (see [`Rule::regex`]) so a scan pays only for
-    /// the rules whose keywords occur.
-    pub regex_source: String,
-    compiled: OnceLock<Matcher>,
+    /// Compiled on first use (see [`Rule::regex`]), so a scan pays only for the rules whose
+    /// keywords occur.
+    regex: Lazy<Matcher>,
     /// The longest match the regex can produce, in bytes (`None`: unbounded). Every match
     /// contains a keyword, so the engine runs the regex only this far around keyword hits.
     pub max_match_len: Option<usize>,
@@ -109,16 +108,13 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The compiled regex. Syntax and size were validated at load, so compilation succeeds;
-    /// should it not, the rule matches nothing rather than aborting a scan.
+    /// The compiled regex (see [`Lazy::get`]).
     pub fn regex(&self) -> &Matcher {
-        self.compiled.get_or_init(|| {
-            timed_compile(|| {
-                build_matcher(&self.regex_source).unwrap_or_else(|_| {
-                    build_matcher(r"[^\x00-\xFF]").expect("empty class compiles")
-                })
-            })
-        })
+        self.regex.get()
+    }
+
+    pub fn regex_source(&self) -> &str {
+        self.regex.source()
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -126,32 +122,57 @@ impl Rule {
     }
 }
 
-/// A regex of a rule's (`paths`, `identity_near`) compiled on first use, like
-/// [`build_regex`]: most rules never need theirs in a small scan, and compiling every one
-/// was a third of start-up. The syntax is checked when the rule loads; the size limit by
-/// [`compile_all`].
+/// A rule's regex compiled on first use: most rules never need theirs in a small scan, and
+/// compiling every one was most of start-up. The syntax is checked when the rule loads; the
+/// size limit by [`compile_all`].
 #[derive(Debug, Clone)]
-pub struct LazyRegex {
+pub struct Lazy<R> {
     source: String,
-    compiled: OnceLock<regex::bytes::Regex>,
+    compiled: OnceLock<R>,
 }
 
-impl LazyRegex {
-    pub fn new(source: &str) -> Result<LazyRegex, String> {
+/// The regex of a rule's `paths` or `identity_near`, compiled like [`build_regex`].
+pub type LazyRegex = Lazy<regex::bytes::Regex>;
+
+/// How a [`Lazy`] regex compiles.
+pub trait Compile: Sized {
+    fn compile(source: &str) -> Result<Self, String>;
+}
+
+impl Compile for regex::bytes::Regex {
+    fn compile(source: &str) -> Result<Self, String> {
+        build_regex(source).map_err(|e| e.to_string())
+    }
+}
+
+impl Compile for Matcher {
+    fn compile(source: &str) -> Result<Self, String> {
+        build_matcher(source)
+    }
+}
+
+impl<R: Compile> Lazy<R> {
+    pub fn new(source: &str) -> Result<Lazy<R>, String> {
         parse_hir(source)?;
-        Ok(LazyRegex {
-            source: source.to_string(),
+        Ok(Lazy::parsed(source.to_string()))
+    }
+
+    /// For a source whose syntax the caller has checked.
+    fn parsed(source: String) -> Lazy<R> {
+        Lazy {
+            source,
             compiled: OnceLock::new(),
-        })
+        }
     }
 
     /// The compiled regex; one over the size limit (which [`compile_all`] reports) matches
-    /// nothing rather than aborting a scan.
-    pub fn get(&self) -> &regex::bytes::Regex {
+    /// nothing rather than aborting a scan. Compile time counts towards
+    /// [`compile_time_on_this_thread`].
+    pub fn get(&self) -> &R {
         self.compiled.get_or_init(|| {
             timed_compile(|| {
-                build_regex(&self.source)
-                    .unwrap_or_else(|_| build_regex(r"[^\x00-\xFF]").expect("empty class compiles"))
+                R::compile(&self.source)
+                    .unwrap_or_else(|_| R::compile(r"[^\x00-\xFF]").expect("empty class compiles"))
             })
         })
     }
@@ -441,8 +462,8 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         name: spec.name,
         description: spec.description,
         keywords: spec.keywords,
-        regex_source: spec.regex,
-        compiled: OnceLock::new(),
+        // Parsed above (its facts).
+        regex: Lazy::parsed(spec.regex),
         max_match_len,
         max_match_newlines,
         max_match_non_space,
@@ -889,7 +910,7 @@ pub fn compile_all(set: &RuleSet) -> Vec<RuleError> {
                 message,
             })
         };
-        if let Err(e) = build_matcher(&r.regex_source) {
+        if let Err(e) = build_matcher(r.regex_source()) {
             fail(format!("invalid regex: {e}"));
         }
         for p in &r.paths {
