@@ -8,9 +8,7 @@
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::prefilter::{Hits, KeywordDfa};
-use crate::rules::{
-    AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_LEN, AFTER_KEYWORD_MAX_PATTERNS,
-};
+use crate::rules::{AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -472,9 +470,7 @@ impl Engine {
                                 let after = &self.after_checks[check as usize];
                                 let cache = after_caches[check as usize]
                                     .get_or_insert_with(|| after.create_cache());
-                                let rest = &bytes[e..];
-                                let rest = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
-                                let passed = after.matching_at_start(rest, cache);
+                                let passed = after.matching_at_start(&bytes[e..], cache);
                                 checked = Some((check, passed));
                                 passed
                             }

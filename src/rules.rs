@@ -531,9 +531,8 @@ pub struct AfterKeyword {
 pub const AFTER_KEYWORD_MAX_PATTERNS: usize = 64;
 
 impl AfterKeyword {
-    /// Compile one rule's `after_keyword` regex. It must be bounded: the engine tests it on the
-    /// [`AFTER_KEYWORD_MAX_LEN`] bytes after each keyword occurrence, so that dense
-    /// occurrences cost linear time.
+    /// Compile one rule's `after_keyword` regex. It must be bounded by
+    /// [`AFTER_KEYWORD_MAX_LEN`], the bytes [`AfterKeyword::matching_at_start`] reads.
     fn new(src: &str) -> Result<AfterKeyword, String> {
         let hir = parse_hir(src)?;
         match hir.properties().maximum_len() {
@@ -583,14 +582,17 @@ impl AfterKeyword {
         self.dfa.create_cache()
     }
 
-    /// Which regexes match a prefix of `hay`: bit `i` for the `i`-th. Should the DFA fail (it
+    /// Which regexes match a prefix of `rest`, the bytes after a keyword occurrence: bit `i`
+    /// for the `i`-th. Only its first [`AFTER_KEYWORD_MAX_LEN`] bytes are read (the end of
+    /// input for the regexes), so dense occurrences cost linear time. Should the DFA fail (it
     /// has no quit bytes and never gives up, so it should not), every bit is set: a keyword
     /// occurrence let through only costs a search, one held back could lose a finding.
     pub fn matching_at_start(
         &self,
-        hay: &[u8],
+        rest: &[u8],
         cache: &mut regex_automata::hybrid::dfa::Cache,
     ) -> u64 {
+        let hay = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
         let all = u64::MAX >> (64 - self.sources.len());
         let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
         let Ok(mut state) = self.dfa.start_state_forward(cache, &input) else {
