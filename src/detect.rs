@@ -7,7 +7,7 @@
 //! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
-use crate::prefilter::{Hits, KeywordDfa};
+use crate::prefilter::{is_word_byte, Hits, KeywordDfa};
 use crate::rules::{AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -276,11 +276,6 @@ impl Scratch {
     }
 }
 
-/// A byte `\b` counts as part of a word in ASCII mode.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 /// Give each keyword's rules that have an `after_keyword` one check testing all their regexes
 /// in one pass (the generic rules share `pass`, `token`, `secret`…; up to
 /// [`AFTER_KEYWORD_MAX_PATTERNS`] per check), set [`KeywordRule::after`], and return the
@@ -390,7 +385,12 @@ impl Engine {
                 }
             }
         }
-        let prefilter = KeywordDfa::new(&patterns);
+        // A keyword whose every rule needs a word start is not reported after a word byte.
+        let word_start: Vec<bool> = keyword_rules
+            .iter()
+            .map(|krs| krs.iter().all(|kr| kr.word_start))
+            .collect();
+        let prefilter = KeywordDfa::with_word_starts(&patterns, &word_start);
         let after_checks = if options.whole_file_search {
             Vec::new()
         } else {
@@ -460,6 +460,8 @@ impl Engine {
                 // rules of one check are listed together.
                 let mut checked: Option<(u32, u64)> = None;
                 for kr in &self.keyword_rules[m.pattern as usize] {
+                    // The prefilter drops these hits only for keywords whose every rule needs a
+                    // word start.
                     if kr.word_start && after_word {
                         continue;
                     }

@@ -7,7 +7,8 @@
 //! the content in the same loop keeps four independent chains in flight and more than doubles
 //! throughput (bench/RESULTS.md). Each part but the last is extended by the longest keyword
 //! minus one byte and reports only keywords that start inside it, so every occurrence is
-//! reported exactly once.
+//! reported exactly once. Keywords can be restricted to word starts at no cost per byte
+//! ([`KeywordDfa::with_word_starts`]).
 
 /// One keyword occurrence: `pattern` indexes the keyword list given to [`KeywordDfa::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,13 +36,16 @@ const MIN_STREAM_LEN: usize = 256;
 
 #[derive(Debug, Clone)]
 pub struct KeywordDfa {
-    /// Byte → class; case-folded, and 0 for every byte no keyword holds.
+    /// Byte → class; case-folded, and [`OTHER`] or [`OTHER_WORD`] for every byte no keyword
+    /// holds.
     class: [u8; 256],
     stride: usize,
     /// State (premultiplied by `stride`) + class → next state.
     trans: Vec<u32>,
     /// States at or above this id end at least one keyword (states are numbered so).
     first_match: u32,
+    /// The root after a word byte (the root proper, 0, follows a non-word byte).
+    root_after_word: u32,
     /// Per match state (in order from `first_match`): its range in `outputs`.
     output_ranges: Vec<(u32, u32)>,
     /// Keywords ending in each match state, longest first.
@@ -50,9 +54,35 @@ pub struct KeywordDfa {
     max_len: usize,
 }
 
+/// The ASCII word bytes (`\w` without Unicode): a word-start keyword is reported only when
+/// the byte before it is not one.
+pub fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Byte class of the bytes no keyword holds that are not word bytes.
+const OTHER: usize = 0;
+/// Byte class of the word bytes no keyword holds.
+const OTHER_WORD: usize = 1;
+
 impl KeywordDfa {
     /// `keywords` are matched ASCII case-insensitively. Empty keywords are ignored.
     pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> KeywordDfa {
+        Self::with_word_starts(keywords, &vec![false; keywords.len()])
+    }
+
+    /// [`KeywordDfa::new`], where a keyword whose `word_start` is true is reported only at a
+    /// word start: at the beginning of the content or after a byte that is not a word byte
+    /// ([`is_word_byte`]). A keyword that does not begin with a word byte is reported anywhere.
+    ///
+    /// The automaton reads the content as if a boundary symbol stood before every word byte
+    /// that follows a non-word byte (or begins the content). Each keyword is written in that
+    /// alphabet too, with a leading boundary when it is restricted to word starts, so the
+    /// restriction costs nothing per byte and those hits are never reported. Only the root
+    /// cannot tell what came before it (every other state knows its last byte), so it is split
+    /// in two: after a non-word byte (the root proper) and after a word byte.
+    pub fn with_word_starts<K: AsRef<[u8]>>(keywords: &[K], word_start: &[bool]) -> KeywordDfa {
+        assert_eq!(keywords.len(), word_start.len());
         let keywords: Vec<&[u8]> = keywords.iter().map(|k| k.as_ref()).collect();
         let mut used = [false; 256];
         for k in &keywords {
@@ -61,66 +91,120 @@ impl KeywordDfa {
             }
         }
         let mut folded_class = [0u8; 256];
-        let mut classes = 1usize;
+        let mut classes = OTHER_WORD + 1;
+        let mut class_is_word = vec![false, true];
         for (b, u) in used.iter().enumerate() {
-            if *u {
-                // At most 256 - 26 folded bytes exist, so the class always fits in a byte.
-                folded_class[b] = classes as u8;
+            let b = b as u8;
+            folded_class[usize::from(b)] = if *u {
+                // At most 256 - 26 folded bytes exist, so two more classes still fit a byte.
                 classes += 1;
-            }
+                class_is_word.push(is_word_byte(b));
+                (classes - 1) as u8
+            } else if is_word_byte(b) {
+                OTHER_WORD as u8
+            } else {
+                OTHER as u8
+            };
         }
         let mut class = [0u8; 256];
         for (b, c) in class.iter_mut().enumerate() {
             *c = folded_class[usize::from((b as u8).to_ascii_lowercase())];
         }
         let stride = classes;
+        // The boundary symbol: a column of the construction tables only, never a byte class.
+        let boundary = stride;
+        let width = stride + 1;
 
-        // The trie.
-        let mut children: Vec<Vec<(u8, usize)>> = vec![Vec::new()];
+        // The trie, over byte classes and the boundary; each state's last symbol.
+        let mut children: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
         let mut ends_here: Vec<Vec<u32>> = vec![Vec::new()];
+        let mut last_symbol = vec![OTHER];
         for (pattern, k) in keywords.iter().enumerate() {
-            if k.is_empty() {
-                continue;
-            }
             let mut state = 0;
-            for &b in *k {
-                let c = class[usize::from(b)];
-                state = match children[state].iter().find(|(cc, _)| *cc == c) {
-                    Some(&(_, next)) => next,
-                    None => {
-                        children.push(Vec::new());
-                        ends_here.push(Vec::new());
-                        let next = children.len() - 1;
-                        children[state].push((c, next));
-                        next
+            for (i, &b) in k.iter().enumerate() {
+                let starts_word = is_word_byte(b)
+                    && if i == 0 {
+                        word_start[pattern]
+                    } else {
+                        !is_word_byte(k[i - 1])
+                    };
+                let c = usize::from(class[usize::from(b)]);
+                for symbol in [boundary, c] {
+                    if symbol == boundary && !starts_word {
+                        continue;
                     }
-                };
+                    state = match children[state].iter().find(|(s, _)| *s == symbol) {
+                        Some(&(_, next)) => next,
+                        None => {
+                            children.push(Vec::new());
+                            ends_here.push(Vec::new());
+                            last_symbol.push(symbol);
+                            let next = children.len() - 1;
+                            children[state].push((symbol, next));
+                            next
+                        }
+                    };
+                }
             }
-            ends_here[state].push(pattern as u32);
+            if !k.is_empty() {
+                ends_here[state].push(pattern as u32);
+            }
         }
 
         // Failure links, breadth first, resolved into a full transition table; each state's
         // outputs are its own keyword then those of its failure state (shorter suffixes).
         let states = children.len();
-        let mut trans = vec![0usize; states * stride];
+        let mut goto = vec![0usize; states * width];
         let mut outputs_of = ends_here;
         let mut queue = std::collections::VecDeque::new();
         for &(c, next) in &children[0] {
-            trans[usize::from(c)] = next;
+            goto[c] = next;
             queue.push_back((next, 0usize));
         }
         while let Some((state, fail)) = queue.pop_front() {
             let inherited = outputs_of[fail].clone();
             outputs_of[state].extend(inherited);
-            for c in 0..stride {
-                trans[state * stride + c] = trans[fail * stride + c];
+            for c in 0..width {
+                goto[state * width + c] = goto[fail * width + c];
             }
             for &(c, next) in &children[state] {
-                let next_fail = trans[fail * stride + usize::from(c)];
-                trans[state * stride + usize::from(c)] = next;
+                let next_fail = goto[fail * width + c];
+                goto[state * width + c] = next;
                 queue.push_back((next, next_fail));
             }
         }
+
+        // Byte transitions: the boundary is stepped over before a word byte that follows a
+        // non-word byte. `states` is the root after a word byte; the root proper (0) is the
+        // root after a non-word byte or at the beginning. States entered by the boundary are
+        // always left by the byte that follows it: their rows are never used.
+        let root_after_word = states;
+        let mut trans = vec![0usize; (states + 1) * stride];
+        outputs_of.push(Vec::new());
+        for s in 0..=states {
+            let (base, after_non_word) = if s == root_after_word {
+                (0, false)
+            } else {
+                (
+                    s,
+                    s == 0 || !class_is_word.get(last_symbol[s]).copied().unwrap_or(true),
+                )
+            };
+            for c in 0..stride {
+                let from = if after_non_word && class_is_word[c] {
+                    goto[base * width + boundary]
+                } else {
+                    base
+                };
+                let next = goto[from * width + c];
+                trans[s * stride + c] = if next == 0 && class_is_word[c] {
+                    root_after_word
+                } else {
+                    next
+                };
+            }
+        }
+        let states = states + 1;
 
         // Renumber: states without outputs first (the root stays 0), so one comparison tells a
         // match state.
@@ -151,10 +235,20 @@ impl KeywordDfa {
             stride,
             trans: table,
             first_match: (first_match * stride) as u32,
+            root_after_word: id[root_after_word],
             output_ranges,
             outputs,
             max_len: lens.iter().copied().max().unwrap_or(0),
             lens,
+        }
+    }
+
+    /// The state to start in at `at`: the root, told whether a word byte comes before.
+    fn start_state(&self, hay: &[u8], at: usize) -> u32 {
+        if at > 0 && is_word_byte(hay[at - 1]) {
+            self.root_after_word
+        } else {
+            0
         }
     }
 
@@ -201,7 +295,7 @@ impl KeywordDfa {
 
     /// One stream over `hay[from..to]`, reporting keywords that start before `limit`.
     fn search(&self, hay: &[u8], from: usize, to: usize, limit: usize, out: &mut Vec<Hit>) {
-        self.resume(hay, 0, from, to, limit, out);
+        self.resume(hay, self.start_state(hay, from), from, to, limit, out);
     }
 
     fn resume(
@@ -275,7 +369,7 @@ impl KeywordDfa {
         // and the states were kept in memory, putting a store and a reload in every lookup chain.
         let parts = starts.map(|s| &hay[s..s + common]);
         let (trans, class, first_match) = (&self.trans[..], &self.class, self.first_match);
-        let mut state = [0u32; STREAMS];
+        let mut state = starts.map(|s| self.start_state(hay, s));
         for i in 0..common {
             for k in 0..STREAMS {
                 state[k] = trans[state[k] as usize + usize::from(class[usize::from(parts[k][i])])];
@@ -304,13 +398,21 @@ mod tests {
 
     /// Every occurrence, by brute force.
     fn naive(keywords: &[&str], hay: &[u8]) -> Vec<Hit> {
+        naive_word_starts(keywords, &vec![false; keywords.len()], hay)
+    }
+
+    /// Every occurrence, by brute force, but after a word byte for keywords restricted to word
+    /// starts that begin with one.
+    fn naive_word_starts(keywords: &[&str], word_start: &[bool], hay: &[u8]) -> Vec<Hit> {
         let mut out = Vec::new();
         for start in 0..hay.len() {
             for (p, k) in keywords.iter().enumerate() {
                 let end = start + k.len();
+                let restricted = word_start[p] && k.bytes().next().is_some_and(is_word_byte);
                 if !k.is_empty()
                     && end <= hay.len()
                     && hay[start..end].eq_ignore_ascii_case(k.as_bytes())
+                    && !(restricted && start > 0 && is_word_byte(hay[start - 1]))
                 {
                     out.push(Hit {
                         end,
@@ -385,6 +487,75 @@ mod tests {
             hay.extend_from_slice(long.as_bytes());
             hay.resize(STREAMS * MIN_STREAM_LEN + 100, b'.');
             assert_eq!(found(&dfa, &hay), naive(&keywords, &hay), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn word_start_keywords_are_reported_only_at_word_starts() {
+        let keywords = ["lob", "pat", "-us", "ld_", "api.key", "key", "a b"];
+        let word_start = [true, true, true, true, true, false, true];
+        let dfa = KeywordDfa::with_word_starts(&keywords, &word_start);
+        let hay = b"lob glob .lob _lob LOB9lob pat path spat -us x-us ld_ build_ \
+                    api.key my_api.key api.keys key akey a b xa b";
+        let found = found(&dfa, hay);
+        assert_eq!(found, naive_word_starts(&keywords, &word_start, hay));
+        let count = |p: u32| found.iter().filter(|h| h.pattern == p).count();
+        // lob: the first, after '.', and "LOB"; not in "glob", "_lob" or after "9".
+        assert_eq!(count(0), 3);
+        assert_eq!(count(1), 2, "pat, path; not spat");
+        assert_eq!(count(2), 2, "'-' is not a word byte: reported anywhere");
+        assert_eq!(count(3), 1, "ld_; not build_");
+        assert_eq!(
+            count(4),
+            2,
+            "api.key twice (and in api.keys); not my_api.key"
+        );
+        assert_eq!(
+            count(5),
+            5,
+            "key is not restricted: in akey and my_api.key too"
+        );
+        assert_eq!(count(6), 1, "a b; not xa b");
+    }
+
+    #[test]
+    fn word_starts_match_brute_force_on_random_content_across_streams() {
+        let mut seed = 11u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let alphabet = b"abAB_-. 9z\xff";
+        for round in 0..60 {
+            // Keywords from a small alphabet, so they overlap, nest and share prefixes.
+            let mut keywords = Vec::new();
+            let mut word_start = Vec::new();
+            for _ in 0..1 + next(8) {
+                let len = 1 + next(4) as usize;
+                let k: Vec<u8> = (0..len)
+                    .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+                    .collect();
+                keywords.push(String::from_utf8_lossy(&k).into_owned());
+                word_start.push(next(2) == 0);
+            }
+            let keywords: Vec<&str> = keywords.iter().map(String::as_str).collect();
+            let dfa = KeywordDfa::with_word_starts(&keywords, &word_start);
+            let len = [
+                10,
+                STREAMS * MIN_STREAM_LEN - 1,
+                STREAMS * MIN_STREAM_LEN + 3,
+                5_000,
+            ][round % 4];
+            let hay: Vec<u8> = (0..len)
+                .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(
+                found(&dfa, &hay),
+                naive_word_starts(&keywords, &word_start, &hay),
+                "keywords {keywords:?}, word starts {word_start:?}, length {len}"
+            );
         }
     }
 
