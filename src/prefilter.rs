@@ -115,35 +115,50 @@ impl KeywordDfa {
         let boundary = stride;
         let width = stride + 1;
 
-        // The trie, over byte classes and the boundary; each state's last symbol.
-        let mut children: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
+        // The trie, over byte classes and the boundary, as rows of `goto` (0: no child, as the
+        // root is nobody's child); each state's last symbol.
+        // A boundary comes before the keyword's `i`-th byte.
+        let boundary_before = |pattern: usize, i: usize| {
+            let k = keywords[pattern];
+            is_word_byte(k[i])
+                && if i == 0 {
+                    word_start[pattern]
+                } else {
+                    !is_word_byte(k[i - 1])
+                }
+        };
+        // One state per symbol at most: one reservation holds the whole trie (its pages are
+        // touched once, not copied as it grows).
+        let symbols: usize = (0..keywords.len())
+            .map(|p| {
+                (0..keywords[p].len())
+                    .filter(|&i| boundary_before(p, i))
+                    .count()
+            })
+            .sum::<usize>()
+            + keywords.iter().map(|k| k.len()).sum::<usize>();
+        let mut goto: Vec<u32> = Vec::with_capacity((symbols + 1).saturating_mul(width));
+        goto.resize(width, 0);
         let mut ends_here: Vec<Vec<u32>> = vec![Vec::new()];
         let mut last_symbol = vec![OTHER];
         for (pattern, k) in keywords.iter().enumerate() {
             let mut state = 0;
             for (i, &b) in k.iter().enumerate() {
-                let starts_word = is_word_byte(b)
-                    && if i == 0 {
-                        word_start[pattern]
-                    } else {
-                        !is_word_byte(k[i - 1])
-                    };
                 let c = usize::from(class[usize::from(b)]);
                 for symbol in [boundary, c] {
-                    if symbol == boundary && !starts_word {
+                    if symbol == boundary && !boundary_before(pattern, i) {
                         continue;
                     }
-                    state = match children[state].iter().find(|(s, _)| *s == symbol) {
-                        Some(&(_, next)) => next,
-                        None => {
-                            children.push(Vec::new());
-                            ends_here.push(Vec::new());
-                            last_symbol.push(symbol);
-                            let next = children.len() - 1;
-                            children[state].push((symbol, next));
-                            next
-                        }
-                    };
+                    let edge = state * width + symbol;
+                    if goto[edge] == 0 {
+                        let next = ends_here.len();
+                        goto[edge] =
+                            u32::try_from(next).expect("keyword automaton fits 32-bit state ids");
+                        goto.resize(goto.len() + width, 0);
+                        ends_here.push(Vec::new());
+                        last_symbol.push(symbol);
+                    }
+                    state = goto[edge] as usize;
                 }
             }
             if !k.is_empty() {
@@ -151,59 +166,36 @@ impl KeywordDfa {
             }
         }
 
-        // Failure links, breadth first, resolved into a full transition table; each state's
-        // outputs are its own keyword then those of its failure state (shorter suffixes).
-        let states = children.len();
-        let mut goto = vec![0usize; states * width];
+        // Failure links, breadth first, resolved into a full transition table: a missing
+        // child becomes the failure state's transition (already resolved, being shallower).
+        // Each state's outputs are its own keywords then those of its failure state.
+        let states = ends_here.len();
         let mut outputs_of = ends_here;
         let mut queue = std::collections::VecDeque::new();
-        for &(c, next) in &children[0] {
-            goto[c] = next;
-            queue.push_back((next, 0usize));
+        for &child in &goto[..width] {
+            if child != 0 {
+                queue.push_back((child as usize, 0usize));
+            }
         }
         while let Some((state, fail)) = queue.pop_front() {
-            let inherited = outputs_of[fail].clone();
-            outputs_of[state].extend(inherited);
-            for c in 0..width {
-                goto[state * width + c] = goto[fail * width + c];
+            if !outputs_of[fail].is_empty() {
+                let inherited = outputs_of[fail].clone();
+                outputs_of[state].extend(inherited);
             }
-            for &(c, next) in &children[state] {
-                let next_fail = goto[fail * width + c];
-                goto[state * width + c] = next;
-                queue.push_back((next, next_fail));
+            for c in 0..width {
+                let via_fail = goto[fail * width + c];
+                let edge = state * width + c;
+                match goto[edge] {
+                    0 => goto[edge] = via_fail,
+                    child => queue.push_back((child as usize, via_fail as usize)),
+                }
             }
         }
 
-        // Byte transitions: the boundary is stepped over before a word byte that follows a
-        // non-word byte. `states` is the root after a word byte; the root proper (0) is the
-        // root after a non-word byte or at the beginning. States entered by the boundary are
-        // always left by the byte that follows it: their rows are never used.
+        // `states` is the root after a word byte; the root proper (0) is the root after a
+        // non-word byte or at the beginning.
         let root_after_word = states;
-        let mut trans = vec![0usize; (states + 1) * stride];
         outputs_of.push(Vec::new());
-        for s in 0..=states {
-            let (base, after_non_word) = if s == root_after_word {
-                (0, false)
-            } else {
-                (
-                    s,
-                    s == 0 || !class_is_word.get(last_symbol[s]).copied().unwrap_or(true),
-                )
-            };
-            for c in 0..stride {
-                let from = if after_non_word && class_is_word[c] {
-                    goto[base * width + boundary]
-                } else {
-                    base
-                };
-                let next = goto[from * width + c];
-                trans[s * stride + c] = if next == 0 && class_is_word[c] {
-                    root_after_word
-                } else {
-                    next
-                };
-            }
-        }
         let states = states + 1;
 
         // Renumber: states without outputs first (the root stays 0), so one comparison tells a
@@ -215,10 +207,33 @@ impl KeywordDfa {
         for (i, &s) in order.iter().enumerate() {
             id[s] = u32::try_from(i * stride).expect("keyword automaton fits 32-bit state ids");
         }
+
+        // Byte transitions: the boundary is stepped over before a word byte that follows a
+        // non-word byte. States entered by the boundary are always left by the byte that
+        // follows it: their rows are never used.
         let mut table = vec![0u32; states * stride];
         for (i, &s) in order.iter().enumerate() {
+            let (base, after_non_word) = if s == root_after_word {
+                (0, false)
+            } else {
+                (
+                    s,
+                    s == 0 || !class_is_word.get(last_symbol[s]).copied().unwrap_or(true),
+                )
+            };
+            let boundary_row = goto[base * width + boundary] as usize * width;
             for c in 0..stride {
-                table[i * stride + c] = id[trans[s * stride + c]];
+                let next = if after_non_word && class_is_word[c] {
+                    goto[boundary_row + c]
+                } else {
+                    goto[base * width + c]
+                } as usize;
+                let next = if next == 0 && class_is_word[c] {
+                    root_after_word
+                } else {
+                    next
+                };
+                table[i * stride + c] = id[next];
             }
         }
         let lens: Vec<usize> = keywords.iter().map(|k| k.len()).collect();
