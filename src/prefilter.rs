@@ -115,8 +115,6 @@ impl KeywordDfa {
         let boundary = stride;
         let width = stride + 1;
 
-        // The trie, over byte classes and the boundary, as rows of `goto` (0: no child, as the
-        // root is nobody's child); each state's last symbol.
         // A boundary comes before the keyword's `i`-th byte.
         let boundary_before = |pattern: usize, i: usize| {
             let k = keywords[pattern];
@@ -137,6 +135,8 @@ impl KeywordDfa {
             })
             .sum::<usize>()
             + keywords.iter().map(|k| k.len()).sum::<usize>();
+        // The trie, over byte classes and the boundary, as rows of `goto` (0: no child, as the
+        // root is nobody's child); each state's last symbol.
         let mut goto: Vec<u32> = Vec::with_capacity((symbols + 1).saturating_mul(width));
         goto.resize(width, 0);
         let mut ends_here: Vec<Vec<u32>> = vec![Vec::new()];
@@ -416,8 +416,8 @@ mod tests {
         naive_word_starts(keywords, &vec![false; keywords.len()], hay)
     }
 
-    /// Every occurrence, by brute force, but after a word byte for keywords restricted to word
-    /// starts that begin with one.
+    /// Every occurrence, by brute force, except those right after a word byte of keywords
+    /// restricted to word starts that begin with a word byte.
     fn naive_word_starts(keywords: &[&str], word_start: &[bool], hay: &[u8]) -> Vec<Hit> {
         let mut out = Vec::new();
         for start in 0..hay.len() {
