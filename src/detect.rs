@@ -7,7 +7,7 @@
 //! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
-use crate::prefilter::{is_word_byte, Hits, KeywordDfa};
+use crate::prefilter::{follows_word_byte, is_word_byte, Hits, KeywordDfa};
 use crate::rules::{AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -455,7 +455,7 @@ impl Engine {
         {
             for m in keywords.all.iter() {
                 let (s, e) = (m.start, m.end);
-                let after_word = s > 0 && is_word_byte(bytes[s - 1]);
+                let after_word = follows_word_byte(bytes, s);
                 // The last after_keyword check run for this occurrence, and its answer: the
                 // rules of one check are listed together.
                 let mut checked: Option<(u32, u64)> = None;

@@ -60,6 +60,11 @@ pub fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether a word byte comes right before `at`: an occurrence there is not at a word start.
+pub fn follows_word_byte(hay: &[u8], at: usize) -> bool {
+    at > 0 && is_word_byte(hay[at - 1])
+}
+
 /// Byte class of the bytes no keyword holds that are not word bytes.
 const OTHER: usize = 0;
 /// Byte class of the word bytes no keyword holds.
@@ -260,7 +265,7 @@ impl KeywordDfa {
 
     /// The state to start in at `at`: the root, told whether a word byte comes before.
     fn start_state(&self, hay: &[u8], at: usize) -> u32 {
-        if at > 0 && is_word_byte(hay[at - 1]) {
+        if follows_word_byte(hay, at) {
             self.root_after_word
         } else {
             0
@@ -427,7 +432,7 @@ mod tests {
                 if !k.is_empty()
                     && end <= hay.len()
                     && hay[start..end].eq_ignore_ascii_case(k.as_bytes())
-                    && !(restricted && start > 0 && is_word_byte(hay[start - 1]))
+                    && !(restricted && follows_word_byte(hay, start))
                 {
                     out.push(Hit {
                         end,
