@@ -42,7 +42,8 @@ pub struct KeywordDfa {
     stride: usize,
     /// State (premultiplied by `stride`) + class → next state.
     trans: Vec<u32>,
-    /// States at or above this id end at least one keyword (states are numbered so).
+    /// States at or above this id end at least one keyword; it is a power of two, and every
+    /// other state is below it.
     first_match: u32,
     /// The root after a word byte (the root proper, 0, follows a non-word byte).
     root_after_word: u32,
@@ -208,15 +209,28 @@ impl KeywordDfa {
         let mut order: Vec<usize> = (0..states).filter(|&s| outputs_of[s].is_empty()).collect();
         let first_match = order.len();
         order.extend((0..states).filter(|&s| !outputs_of[s].is_empty()));
+        // Match states start at a power of two, above every other state, so that whether any
+        // of several states matches is one test of their bitwise or: an or is at least its
+        // largest operand, and one of states below a power of two stays below it. (Without
+        // the gap, non-match states or-ed past the first match state, and the search took the
+        // reporting branch far more often: 2.5 times slower.)
+        let match_base = (first_match * stride).next_power_of_two();
+        let row_of = |i: usize| {
+            if i < first_match {
+                i * stride
+            } else {
+                match_base + (i - first_match) * stride
+            }
+        };
         let mut id = vec![0u32; states];
         for (i, &s) in order.iter().enumerate() {
-            id[s] = u32::try_from(i * stride).expect("keyword automaton fits 32-bit state ids");
+            id[s] = u32::try_from(row_of(i)).expect("keyword automaton fits 32-bit state ids");
         }
 
         // Byte transitions: the boundary is stepped over before a word byte that follows a
         // non-word byte. States entered by the boundary are always left by the byte that
         // follows it: their rows are never used.
-        let mut table = vec![0u32; states * stride];
+        let mut table = vec![0u32; row_of(states)];
         for (i, &s) in order.iter().enumerate() {
             let (base, after_non_word) = if s == root_after_word {
                 (0, false)
@@ -238,7 +252,7 @@ impl KeywordDfa {
                 } else {
                     next
                 };
-                table[i * stride + c] = id[next];
+                table[row_of(i) + c] = id[next];
             }
         }
         let lens: Vec<usize> = keywords.iter().map(|k| k.len()).collect();
@@ -254,7 +268,7 @@ impl KeywordDfa {
             class,
             stride,
             trans: table,
-            first_match: (first_match * stride) as u32,
+            first_match: match_base as u32,
             root_after_word: id[root_after_word],
             output_ranges,
             outputs,
@@ -286,30 +300,43 @@ impl KeywordDfa {
     /// Every keyword occurrence in `hay`, in `hits.all`, sorted by end, then longest first.
     pub fn find_all(&self, hay: &[u8], hits: &mut Hits) {
         hits.all.clear();
-        if hay.len() < STREAMS * MIN_STREAM_LEN || self.max_len == 0 {
-            self.search(hay, 0, hay.len(), hay.len(), &mut hits.all);
+        if self.max_len == 0 {
             return;
         }
-        let limits = self.search_interleaved(hay, &mut hits.streams);
-        // Each stream's hits are in order, and stream k + 1's follow stream k's except for
-        // ends within a keyword's length of the limit between them: sort just that stretch.
+        if hay.len() >= STREAMS * MIN_STREAM_LEN {
+            let limits = self.search_interleaved(hay, &mut hits.streams);
+            self.merge(&mut hits.streams, &limits, &mut hits.all);
+        } else {
+            self.search(hay, 0, hay.len(), hay.len(), &mut hits.all);
+        }
+    }
+
+    /// Appends the streams' hits to `all` in order. Each stream's hits are in order, and
+    /// stream k + 1's follow stream k's except for ends within a keyword's length of the limit
+    /// between them: only that stretch is sorted.
+    fn merge<const N: usize>(
+        &self,
+        streams: &mut [Vec<Hit>; N],
+        limits: &[usize; N],
+        all: &mut Vec<Hit>,
+    ) {
         let order = |h: &Hit| (h.end, std::cmp::Reverse(h.end - h.start));
-        for (k, stream) in hits.streams.iter_mut().enumerate() {
-            let joint = hits.all.len();
-            hits.all.append(stream);
+        for (k, stream) in streams.iter_mut().enumerate() {
+            let joint = all.len();
+            all.append(stream);
             if k == 0 {
                 continue;
             }
             let limit = limits[k - 1];
-            let from = hits.all[..joint]
+            let from = all[..joint]
                 .iter()
                 .rposition(|h| h.end <= limit)
                 .map_or(0, |i| i + 1);
-            let to = hits.all[joint..]
+            let to = all[joint..]
                 .iter()
                 .position(|h| h.end >= limit + self.max_len)
-                .map_or(hits.all.len(), |i| joint + i);
-            hits.all[from..to].sort_unstable_by_key(order);
+                .map_or(all.len(), |i| joint + i);
+            all[from..to].sort_unstable_by_key(order);
         }
     }
 
@@ -353,63 +380,108 @@ impl KeywordDfa {
     /// interleaved loop keeps its states in registers.
     #[cold]
     #[inline(never)]
-    fn report_streams(
+    fn report_streams<const N: usize>(
         &self,
-        states: [u32; STREAMS],
+        states: [u32; N],
         offset: usize,
-        starts: &[usize; STREAMS],
-        limits: &[usize; STREAMS],
-        out: &mut [Vec<Hit>; STREAMS],
+        parts: &Parts<N>,
+        out: &mut [Vec<Hit>; N],
     ) {
         for (k, state) in states.into_iter().enumerate() {
             if state >= self.first_match {
-                self.report(state, starts[k] + offset, limits[k], &mut out[k]);
+                self.report(
+                    state,
+                    parts.starts[k] + offset,
+                    parts.limits[k],
+                    &mut out[k],
+                );
             }
         }
     }
 
-    /// Returns where each part but the last ends (the start limit of its hits).
-    fn search_interleaved(&self, hay: &[u8], out: &mut [Vec<Hit>; STREAMS]) -> [usize; STREAMS] {
+    /// Splits `hay` into `N` parts of equal length, each but the last extended to find the
+    /// keywords that start in it.
+    fn split<const N: usize>(&self, hay: &[u8]) -> Parts<N> {
         let n = hay.len();
-        let part = n / STREAMS;
-        let mut starts = [0usize; STREAMS];
-        let mut ends = [0usize; STREAMS];
-        let mut limits = [0usize; STREAMS];
-        for k in 0..STREAMS {
-            starts[k] = k * part;
-            limits[k] = if k == STREAMS - 1 { n } else { (k + 1) * part };
-            ends[k] = if k == STREAMS - 1 {
+        let part = n / N;
+        let mut parts = Parts {
+            starts: [0; N],
+            ends: [0; N],
+            limits: [0; N],
+            common: 0,
+        };
+        for k in 0..N {
+            parts.starts[k] = k * part;
+            parts.limits[k] = if k == N - 1 { n } else { (k + 1) * part };
+            parts.ends[k] = if k == N - 1 {
                 n
             } else {
-                (limits[k] + self.max_len - 1).min(n)
+                (parts.limits[k] + self.max_len - 1).min(n)
             };
         }
-        let common = (0..STREAMS).map(|k| ends[k] - starts[k]).min().unwrap_or(0);
-        // Hits are reported out of line: inline, the reporting code's values took the registers
-        // and the states were kept in memory, putting a store and a reload in every lookup chain.
-        let parts = starts.map(|s| &hay[s..s + common]);
-        let (trans, class, first_match) = (&self.trans[..], &self.class, self.first_match);
-        let mut state = starts.map(|s| self.start_state(hay, s));
-        for i in 0..common {
-            for k in 0..STREAMS {
-                state[k] = trans[state[k] as usize + usize::from(class[usize::from(parts[k][i])])];
-            }
-            if state.iter().copied().max().unwrap_or(0) >= first_match {
-                self.report_streams(state, i + 1, &starts, &limits, out);
-            }
-        }
-        for k in 0..STREAMS {
+        parts.common = (0..N)
+            .map(|k| parts.ends[k] - parts.starts[k])
+            .min()
+            .unwrap_or(0);
+        parts
+    }
+
+    /// Each part past the length all share, one stream at a time.
+    fn finish<const N: usize>(
+        &self,
+        hay: &[u8],
+        state: [u32; N],
+        parts: &Parts<N>,
+        out: &mut [Vec<Hit>; N],
+    ) {
+        for k in 0..N {
             self.resume(
                 hay,
                 state[k],
-                starts[k] + common,
-                ends[k],
-                limits[k],
+                parts.starts[k] + parts.common,
+                parts.ends[k],
+                parts.limits[k],
                 &mut out[k],
             );
         }
-        limits
     }
+
+    /// Returns where each part ends (the start limit of its hits).
+    #[inline(never)]
+    fn search_interleaved(&self, hay: &[u8], out: &mut [Vec<Hit>; STREAMS]) -> [usize; STREAMS] {
+        let parts = self.split::<STREAMS>(hay);
+        // Hits are reported out of line: inline, the reporting code's values took the registers
+        // and the states were kept in memory, putting a store and a reload in every lookup chain.
+        let common = parts.common;
+        let [p0, p1, p2, p3] = parts.starts.map(|s| &hay[s..s + common]);
+        let (trans, class, first_match) = (&self.trans[..], &self.class, self.first_match);
+        // States in locals: kept in an array, they were stored and reloaded at every step.
+        let [mut s0, mut s1, mut s2, mut s3] = parts.starts.map(|s| self.start_state(hay, s));
+        let step = |state: u32, b: u8| trans[state as usize + usize::from(class[usize::from(b)])];
+        for i in 0..common {
+            s0 = step(s0, p0[i]);
+            s1 = step(s1, p1[i]);
+            s2 = step(s2, p2[i]);
+            s3 = step(s3, p3[i]);
+            // One test of the or tells whether any stream matched (see `match_base`).
+            if (s0 | s1 | s2 | s3) >= first_match {
+                self.report_streams([s0, s1, s2, s3], i + 1, &parts, out);
+            }
+        }
+        self.finish(hay, [s0, s1, s2, s3], &parts, out);
+        parts.limits
+    }
+}
+
+/// How content is split between interleaved streams.
+struct Parts<const N: usize> {
+    starts: [usize; N],
+    /// Where each stream stops: its limit, extended by the longest keyword minus one byte.
+    ends: [usize; N],
+    /// Each stream reports only the keywords that start before its limit.
+    limits: [usize; N],
+    /// The length every stream has: the interleaved loop's length.
+    common: usize,
 }
 
 #[cfg(test)]
@@ -577,6 +649,20 @@ mod tests {
                 "keywords {keywords:?}, word starts {word_start:?}, length {len}"
             );
         }
+    }
+
+    #[test]
+    fn match_states_start_at_a_power_of_two_above_every_other_state() {
+        // The interleaved loop tests the or of its states against the first match state: a
+        // match is never missed, and no other states pass only when it is a power of two with
+        // every other state below it.
+        let dfa = KeywordDfa::with_word_starts(&["token", "tok", "pass", "x"], &[true; 4]);
+        assert!(dfa.first_match.is_power_of_two());
+        let (matching, other): (Vec<u32>, Vec<u32>) =
+            dfa.trans.iter().partition(|&&s| s >= dfa.first_match);
+        assert!(!matching.is_empty() && !other.is_empty());
+        assert!(matching.iter().all(|&s| !dfa.outputs(s).is_empty()));
+        assert!(other.iter().fold(0, |or, &s| or | s) < dfa.first_match);
     }
 
     #[test]
