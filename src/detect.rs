@@ -692,7 +692,7 @@ impl Engine {
                     break;
                 };
                 matches += 1;
-                if matches % DEADLINE_CHECK_EVERY == 0 && past(deadline) {
+                if matches.is_multiple_of(DEADLINE_CHECK_EVERY) && past(deadline) {
                     return false;
                 }
                 // Step over empty matches the way the regex crate's iterators do.

@@ -773,7 +773,7 @@ fn a_tree_that_changes_while_it_is_scanned() {
             // Delete, recreate, grow, replace directories by files and back.
             let _ = fs::remove_file(&f);
             let _ = fs::write(&f, vec![b'a'; (i % 5000) as usize]);
-            if i % 97 == 0 {
+            if i.is_multiple_of(97) {
                 let _ = fs::remove_dir_all(&d);
                 let _ = fs::write(&d, b"now a file");
                 let _ = fs::remove_file(&d);
@@ -1052,9 +1052,9 @@ fn a_repository_that_changes_while_its_history_is_scanned() {
                 .env("GIT_CONFIG_NOSYSTEM", "1")
                 .env("GIT_CONFIG_GLOBAL", "/dev/null")
                 .args(["-c", "user.name=x", "-c", "user.email=x@example.test"])
-                .args(if i % 7 == 0 {
+                .args(if i.is_multiple_of(7) {
                     vec!["gc", "-q", "--prune=now"]
-                } else if i % 5 == 0 {
+                } else if i.is_multiple_of(5) {
                     vec!["commit", "-q", "--amend", "-a", "-m", "amended"]
                 } else {
                     vec!["commit", "-q", "-a", "-m", "churn"]
