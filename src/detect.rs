@@ -8,7 +8,7 @@
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
 use crate::prefilter::{follows_word_byte, is_word_byte, Hits, KeywordDfa};
-use crate::rules::{AfterKeyword, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
+use crate::rules::{AfterKeyword, PathSet, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -55,7 +55,7 @@ pub struct Engine {
     /// once per occurrence ([`KeywordRule::after`]).
     after_checks: Vec<AfterKeyword>,
     /// Rules with no keywords: they run on every file their `paths` select.
-    path_only_rules: Vec<usize>,
+    path_only_rules: PathSet,
     /// Per rule: how far its matches reach from a keyword hit.
     reach: Vec<Reach>,
     /// Per rule: every match starts at a hit of one of its keywords ([`Rule::start_literals`]),
@@ -391,6 +391,7 @@ impl Engine {
             .map(|krs| krs.iter().all(|kr| kr.word_start))
             .collect();
         let prefilter = KeywordDfa::with_word_starts(&patterns, &word_start);
+        let path_only_rules = PathSet::new(&rules, &path_only_rules);
         let after_checks = if options.whole_file_search {
             Vec::new()
         } else {
@@ -558,10 +559,14 @@ impl Engine {
                 }
             }
         }
-        for &r in &self.path_only_rules {
-            enable(r, hits);
-            hits[r].whole = true;
-        }
+        self.path_only_rules.each_applying(&self.rules, path, |r| {
+            let h = &mut hits[r];
+            // Enabled by nothing else: these rules have no keywords.
+            h.enabled = true;
+            h.off = false;
+            h.whole = true;
+            touched.push(r);
+        });
         // Window starts almost always ascend with the hits; where a keyword containing the
         // previous one moved a start back, restore order.
         for &r in touched.iter() {
