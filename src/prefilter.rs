@@ -13,7 +13,8 @@
 //! Where the CPU has AVX-512 VBMI, long content is searched in eight streams instead: their
 //! byte classes are looked up and transposed 64 bytes at a time into a small block, so the
 //! loop reads all eight through one pointer, and eight chains fit the registers (bench/
-//! RESULTS.md: 1.3–1.45 times the four-stream throughput).
+//! RESULTS.md: 1.3–1.45 times the four-stream throughput). Where it has AVX2 only, the bytes
+//! are transposed 32 at a time and the loop looks their classes up (1.35–1.5 times).
 
 /// One keyword occurrence: `pattern` indexes the keyword list given to [`KeywordDfa::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,7 +40,8 @@ const STREAMS: usize = 4;
 /// Content shorter than this per stream is searched as one stream (each part but the last
 /// rescans up to the longest keyword's length past its end).
 const MIN_STREAM_LEN: usize = 256;
-/// Streams searched together when the CPU can transpose their bytes ([`Transposer`]).
+/// Streams searched together when the CPU can transpose their bytes ([`Avx512Vbmi`],
+/// [`Avx2`]).
 const WIDE: usize = 8;
 /// Offsets transposed at a time: the block (4 KiB) stays in the L1 cache.
 const WIDE_BLOCK: usize = 512;
@@ -71,9 +73,12 @@ pub struct KeywordDfa {
 enum Loop {
     /// [`STREAMS`] streams, each read through its own pointer.
     Interleaved,
-    /// [`WIDE`] streams read from transposed blocks: with AVX-512 where the CPU has it, and
-    /// with plain code (slower than [`Loop::Interleaved`]; tests only) otherwise.
-    Wide(Option<Transposer>),
+    /// [`WIDE`] streams read from transposed blocks of classes: with AVX-512 where the CPU
+    /// has it, and with plain code (slower than [`Loop::Interleaved`]; tests only) otherwise.
+    Wide(Option<Avx512Vbmi>),
+    /// [`WIDE`] streams read from transposed blocks of bytes (AVX2), whose classes the loop
+    /// looks up: one more load per byte, still fewer cycles than four streams.
+    WideBytes(Avx2),
 }
 
 /// The ASCII word bytes (`\w` without Unicode): a word-start keyword is reported only when
@@ -295,9 +300,10 @@ impl KeywordDfa {
             outputs,
             max_len: lens.iter().copied().max().unwrap_or(0),
             lens,
-            loop_kind: match Transposer::detect() {
-                Some(t) => Loop::Wide(Some(t)),
-                None => Loop::Interleaved,
+            loop_kind: match (Avx512Vbmi::detect(), Avx2::detect()) {
+                (Some(cpu), _) => Loop::Wide(Some(cpu)),
+                (None, Some(cpu)) => Loop::WideBytes(cpu),
+                (None, None) => Loop::Interleaved,
             },
         }
     }
@@ -306,6 +312,15 @@ impl KeywordDfa {
     /// (for tests and measurements).
     pub fn interleaved_only(mut self) -> KeywordDfa {
         self.loop_kind = Loop::Interleaved;
+        self
+    }
+
+    /// Searches as a CPU without AVX-512 would: with the AVX2 loop where the CPU has AVX2
+    /// (for tests and measurements).
+    pub fn without_avx512(mut self) -> KeywordDfa {
+        if let Loop::Wide(Some(_)) = self.loop_kind {
+            self.loop_kind = Avx2::detect().map_or(Loop::Interleaved, Loop::WideBytes);
+        }
         self
     }
 
@@ -335,9 +350,12 @@ impl KeywordDfa {
         if self.max_len == 0 {
             return;
         }
-        if let (Loop::Wide(transposer), true) = (self.loop_kind, hay.len() >= WIDE * MIN_STREAM_LEN)
-        {
+        let wide = hay.len() >= WIDE * MIN_STREAM_LEN;
+        if let (Loop::Wide(transposer), true) = (self.loop_kind, wide) {
             let limits = self.search_wide(hay, transposer, &mut hits.wide);
+            self.merge(&mut hits.wide, &limits, &mut hits.all);
+        } else if let (Loop::WideBytes(cpu), true) = (self.loop_kind, wide) {
+            let limits = self.search_wide_bytes(hay, cpu, &mut hits.wide);
             self.merge(&mut hits.wide, &limits, &mut hits.all);
         } else if hay.len() >= STREAMS * MIN_STREAM_LEN {
             let limits = self.search_interleaved(hay, &mut hits.streams);
@@ -516,7 +534,7 @@ impl KeywordDfa {
     fn search_wide(
         &self,
         hay: &[u8],
-        transposer: Option<Transposer>,
+        transposer: Option<Avx512Vbmi>,
         out: &mut [Vec<Hit>; WIDE],
     ) -> [usize; WIDE] {
         let parts = self.split::<WIDE>(hay);
@@ -548,10 +566,49 @@ impl KeywordDfa {
         parts.limits
     }
 
-    /// `block[i * WIDE + k]` = the class of `hay[starts[k] + from + i]`, for `i < len`.
-    fn transpose(
+    /// [`KeywordDfa::search_wide`] over transposed bytes, looking up their classes in the
+    /// loop. A loop of its own: made generic over the two, the compiler spilled states in
+    /// both (the classes loop lost a quarter of its speed).
+    #[inline(never)]
+    fn search_wide_bytes(
         &self,
-        transposer: Option<Transposer>,
+        hay: &[u8],
+        cpu: Avx2,
+        out: &mut [Vec<Hit>; WIDE],
+    ) -> [usize; WIDE] {
+        let parts = self.split::<WIDE>(hay);
+        let (trans, class, first_match) = (&self.trans[..], &self.class, self.first_match);
+        let step = |state: u32, b: u8| trans[state as usize + usize::from(class[usize::from(b)])];
+        let mut block = [0u8; WIDE_BLOCK * WIDE];
+        let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s5, mut s6, mut s7] =
+            parts.starts.map(|s| self.start_state(hay, s));
+        let mut done = 0;
+        while done < parts.common {
+            let len = WIDE_BLOCK.min(parts.common - done);
+            Self::transpose_bytes(cpu, hay, &parts.starts, done, len, &mut block);
+            for (i, row) in block[..len * WIDE].chunks_exact(WIDE).enumerate() {
+                s0 = step(s0, row[0]);
+                s1 = step(s1, row[1]);
+                s2 = step(s2, row[2]);
+                s3 = step(s3, row[3]);
+                s4 = step(s4, row[4]);
+                s5 = step(s5, row[5]);
+                s6 = step(s6, row[6]);
+                s7 = step(s7, row[7]);
+                if (s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= first_match {
+                    let states = [s0, s1, s2, s3, s4, s5, s6, s7];
+                    self.report_streams(states, done + i + 1, &parts, out);
+                }
+            }
+            done += len;
+        }
+        self.finish(hay, [s0, s1, s2, s3, s4, s5, s6, s7], &parts, out);
+        parts.limits
+    }
+
+    /// `block[i * WIDE + k]` = `hay[starts[k] + from + i]`, for `i < len`.
+    fn transpose_bytes(
+        cpu: Avx2,
         hay: &[u8],
         starts: &[usize; WIDE],
         from: usize,
@@ -559,14 +616,41 @@ impl KeywordDfa {
         block: &mut [u8; WIDE_BLOCK * WIDE],
     ) {
         let mut i = 0;
-        if let Some(transposer) = transposer {
+        while i + 32 <= len {
+            let sources = starts.map(|s| {
+                <&[u8; 32]>::try_from(&hay[s + from + i..s + from + i + 32]).expect("32 bytes")
+            });
+            let out = <&mut [u8; 32 * WIDE]>::try_from(&mut block[i * WIDE..(i + 32) * WIDE])
+                .expect("32 rows");
+            cpu.transpose_32(sources, out);
+            i += 32;
+        }
+        for (k, &s) in starts.iter().enumerate() {
+            for (j, &b) in hay[s + from + i..s + from + len].iter().enumerate() {
+                block[(i + j) * WIDE + k] = b;
+            }
+        }
+    }
+
+    /// `block[i * WIDE + k]` = the class of `hay[starts[k] + from + i]`, for `i < len`.
+    fn transpose(
+        &self,
+        transposer: Option<Avx512Vbmi>,
+        hay: &[u8],
+        starts: &[usize; WIDE],
+        from: usize,
+        len: usize,
+        block: &mut [u8; WIDE_BLOCK * WIDE],
+    ) {
+        let mut i = 0;
+        if let Some(cpu) = transposer {
             while i + 64 <= len {
                 let sources = starts.map(|s| {
                     <&[u8; 64]>::try_from(&hay[s + from + i..s + from + i + 64]).expect("64 bytes")
                 });
                 let out = <&mut [u8; 64 * WIDE]>::try_from(&mut block[i * WIDE..(i + 64) * WIDE])
                     .expect("64 rows");
-                transposer.transpose_64(&self.class, sources, out);
+                cpu.transpose_64(&self.class, sources, out);
                 i += 64;
             }
         }
@@ -589,108 +673,160 @@ struct Parts<const N: usize> {
     common: usize,
 }
 
-/// Transposes byte classes with AVX-512: a token that the CPU has the instructions.
+/// Proof that the CPU has AVX-512 F, BW and VBMI.
 #[derive(Debug, Clone, Copy)]
-struct Transposer(());
+struct Avx512Vbmi(());
 
-impl Transposer {
-    fn detect() -> Option<Transposer> {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f")
+/// Proof that the CPU has AVX2.
+#[derive(Debug, Clone, Copy)]
+struct Avx2(());
+
+#[cfg(target_arch = "x86_64")]
+impl Avx512Vbmi {
+    fn detect() -> Option<Avx512Vbmi> {
+        (std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vbmi")
-        {
-            return Some(Transposer(()));
-        }
-        None
+            && std::arch::is_x86_feature_detected!("avx512vbmi"))
+        .then_some(Avx512Vbmi(()))
     }
 
     /// `out[i * WIDE + k]` = `class[sources[k][i]]`.
-    #[cfg(target_arch = "x86_64")]
     fn transpose_64(
         self,
         class: &[u8; 256],
         sources: [&[u8; 64]; WIDE],
         out: &mut [u8; 64 * WIDE],
     ) {
-        // SAFETY: a `Transposer` exists only when the CPU has these instructions.
-        unsafe { avx512::transpose_64(class, sources, out) }
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn transpose_64(self, _: &[u8; 256], _: [&[u8; 64]; WIDE], _: &mut [u8; 64 * WIDE]) {
-        unreachable!("no transposer is detected on this architecture")
+        // SAFETY: an `Avx512Vbmi` exists only when the CPU has these instructions.
+        unsafe { simd::transpose_64(class, sources, out) }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
+impl Avx2 {
+    fn detect() -> Option<Avx2> {
+        std::arch::is_x86_feature_detected!("avx2").then_some(Avx2(()))
+    }
+
+    /// `out[i * WIDE + k]` = `sources[k][i]`.
+    fn transpose_32(self, sources: [&[u8; 32]; WIDE], out: &mut [u8; 32 * WIDE]) {
+        // SAFETY: an `Avx2` exists only when the CPU has AVX2.
+        unsafe { simd::transpose_32(sources, out) }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Avx512Vbmi {
+    fn detect() -> Option<Avx512Vbmi> {
+        None
+    }
+
+    fn transpose_64(self, _: &[u8; 256], _: [&[u8; 64]; WIDE], _: &mut [u8; 64 * WIDE]) {
+        unreachable!("never detected on this architecture")
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Avx2 {
+    fn detect() -> Option<Avx2> {
+        None
+    }
+
+    fn transpose_32(self, _: [&[u8; 32]; WIDE], _: &mut [u8; 32 * WIDE]) {
+        unreachable!("never detected on this architecture")
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod simd {
     use super::WIDE;
     use std::arch::x86_64::*;
 
+    /// Transposes eight registers of bytes, one per stream, by unpacking bytes, words and
+    /// double words within each 128-bit lane, and stores the rows: lane `l` of the last
+    /// round's `m`-th register holds rows `16 l + 2 m` and `16 l + 2 m + 1`, eight bytes each.
+    macro_rules! transpose_lanes {
+        ($r:expr, $out:expr, [$($lane:expr),+], $lo8:ident, $hi8:ident, $lo16:ident,
+         $hi16:ident, $lo32:ident, $hi32:ident) => {{
+            let r = $r;
+            let b = [
+                $lo8(r[0], r[1]), $hi8(r[0], r[1]), $lo8(r[2], r[3]), $hi8(r[2], r[3]),
+                $lo8(r[4], r[5]), $hi8(r[4], r[5]), $lo8(r[6], r[7]), $hi8(r[6], r[7]),
+            ];
+            let w = [
+                $lo16(b[0], b[2]), $hi16(b[0], b[2]), $lo16(b[1], b[3]), $hi16(b[1], b[3]),
+                $lo16(b[4], b[6]), $hi16(b[4], b[6]), $lo16(b[5], b[7]), $hi16(b[5], b[7]),
+            ];
+            let d = [
+                $lo32(w[0], w[4]), $hi32(w[0], w[4]), $lo32(w[1], w[5]), $hi32(w[1], w[5]),
+                $lo32(w[2], w[6]), $hi32(w[2], w[6]), $lo32(w[3], w[7]), $hi32(w[3], w[7]),
+            ];
+            for (m, v) in d.into_iter().enumerate() {
+                let lanes: &[fn(_) -> __m128i] = &[$($lane),+];
+                for (l, lane) in lanes.iter().enumerate() {
+                    let at = (16 * l + 2 * m) * WIDE;
+                    let dst: &mut [u8; 16] = (&mut $out[at..at + 16]).try_into().expect("a row pair");
+                    // SAFETY: an unaligned store within `dst`.
+                    unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), lane(v)) };
+                }
+            }
+        }};
+    }
+
     /// Looks up the 64 bytes' classes (two 128-byte table halves, picked by the top bit),
-    /// then transposes the eight streams' 64 classes by unpacking bytes, words and double
-    /// words within each 128-bit lane: lane `l` of the last round's `m`-th register holds
-    /// rows `16 l + 2 m` and `16 l + 2 m + 1`.
+    /// then transposes.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn transpose_64(
         class: &[u8; 256],
         sources: [&[u8; 64]; WIDE],
         out: &mut [u8; 64 * WIDE],
     ) {
-        // SAFETY (every block below): unaligned loads and stores within the arrays the
-        // references cover; the caller has checked the CPU features.
-        let table = |at: usize| unsafe { _mm512_loadu_si512(class[at..at + 64].as_ptr().cast()) };
-        let (t0, t1, t2, t3) = (table(0), table(64), table(128), table(192));
+        // SAFETY: unaligned loads within the arrays the references cover.
+        let load = |bytes: &[u8]| unsafe { _mm512_loadu_si512(bytes[..64].as_ptr().cast()) };
+        let (t0, t1) = (load(&class[..64]), load(&class[64..128]));
+        let (t2, t3) = (load(&class[128..192]), load(&class[192..]));
         let r = sources.map(|src| {
-            let bytes = unsafe { _mm512_loadu_si512(src.as_ptr().cast()) };
+            let bytes = load(src);
             let low = _mm512_permutex2var_epi8(t0, bytes, t1);
             let high = _mm512_permutex2var_epi8(t2, bytes, t3);
             _mm512_mask_blend_epi8(_mm512_movepi8_mask(bytes), low, high)
         });
-        let b = [
-            _mm512_unpacklo_epi8(r[0], r[1]),
-            _mm512_unpackhi_epi8(r[0], r[1]),
-            _mm512_unpacklo_epi8(r[2], r[3]),
-            _mm512_unpackhi_epi8(r[2], r[3]),
-            _mm512_unpacklo_epi8(r[4], r[5]),
-            _mm512_unpackhi_epi8(r[4], r[5]),
-            _mm512_unpacklo_epi8(r[6], r[7]),
-            _mm512_unpackhi_epi8(r[6], r[7]),
-        ];
-        let w = [
-            _mm512_unpacklo_epi16(b[0], b[2]),
-            _mm512_unpackhi_epi16(b[0], b[2]),
-            _mm512_unpacklo_epi16(b[1], b[3]),
-            _mm512_unpackhi_epi16(b[1], b[3]),
-            _mm512_unpacklo_epi16(b[4], b[6]),
-            _mm512_unpackhi_epi16(b[4], b[6]),
-            _mm512_unpacklo_epi16(b[5], b[7]),
-            _mm512_unpackhi_epi16(b[5], b[7]),
-        ];
-        let d = [
-            _mm512_unpacklo_epi32(w[0], w[4]),
-            _mm512_unpackhi_epi32(w[0], w[4]),
-            _mm512_unpacklo_epi32(w[1], w[5]),
-            _mm512_unpackhi_epi32(w[1], w[5]),
-            _mm512_unpacklo_epi32(w[2], w[6]),
-            _mm512_unpackhi_epi32(w[2], w[6]),
-            _mm512_unpacklo_epi32(w[3], w[7]),
-            _mm512_unpackhi_epi32(w[3], w[7]),
-        ];
-        for (m, v) in d.into_iter().enumerate() {
-            let lanes = [
-                _mm512_extracti32x4_epi32::<0>(v),
-                _mm512_extracti32x4_epi32::<1>(v),
-                _mm512_extracti32x4_epi32::<2>(v),
-                _mm512_extracti32x4_epi32::<3>(v),
-            ];
-            for (l, lane) in lanes.into_iter().enumerate() {
-                let at = (16 * l + 2 * m) * WIDE;
-                let dst = &mut out[at..at + 16];
-                unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), lane) };
-            }
-        }
+        transpose_lanes!(
+            r,
+            out,
+            [
+                |v| _mm512_extracti32x4_epi32::<0>(v),
+                |v| _mm512_extracti32x4_epi32::<1>(v),
+                |v| _mm512_extracti32x4_epi32::<2>(v),
+                |v| _mm512_extracti32x4_epi32::<3>(v)
+            ],
+            _mm512_unpacklo_epi8,
+            _mm512_unpackhi_epi8,
+            _mm512_unpacklo_epi16,
+            _mm512_unpackhi_epi16,
+            _mm512_unpacklo_epi32,
+            _mm512_unpackhi_epi32
+        );
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn transpose_32(sources: [&[u8; 32]; WIDE], out: &mut [u8; 32 * WIDE]) {
+        // SAFETY: unaligned loads within the arrays the references cover.
+        let r = sources.map(|src| unsafe { _mm256_loadu_si256(src.as_ptr().cast()) });
+        transpose_lanes!(
+            r,
+            out,
+            [
+                |v| _mm256_castsi256_si128(v),
+                |v| _mm256_extracti128_si256::<1>(v)
+            ],
+            _mm256_unpacklo_epi8,
+            _mm256_unpackhi_epi8,
+            _mm256_unpacklo_epi16,
+            _mm256_unpackhi_epi16,
+            _mm256_unpacklo_epi32,
+            _mm256_unpackhi_epi32
+        );
     }
 }
 
@@ -729,10 +865,11 @@ mod tests {
     }
 
     /// The automaton with each search loop: interleaved, wide with plain transposition, and
-    /// wide with AVX-512 where this CPU has it.
+    /// wide with AVX2 and AVX-512 where this CPU has them.
     fn with_each_loop(dfa: &KeywordDfa) -> Vec<KeywordDfa> {
         let mut loops = vec![Loop::Interleaved, Loop::Wide(None)];
-        loops.extend(Transposer::detect().map(|t| Loop::Wide(Some(t))));
+        loops.extend(Avx2::detect().map(Loop::WideBytes));
+        loops.extend(Avx512Vbmi::detect().map(|cpu| Loop::Wide(Some(cpu))));
         loops
             .into_iter()
             .map(|loop_kind| KeywordDfa {
@@ -901,7 +1038,7 @@ mod tests {
     #[test]
     fn keywords_and_content_with_bytes_above_ascii() {
         // "é" and "ÿ" in UTF-8: C3 A9 and C3 BF. Bytes above 127 take the other half of the
-        // transposer's class table.
+        // AVX-512 transposition's class table.
         let keywords = ["\u{e9}", "\u{e9}t", "a\u{ff}", "t"];
         let dfa = KeywordDfa::new(&keywords);
         let alphabet = [b'a', b't', 0xc3, 0xa9, 0xbf, 0x80, 0xff, b' '];
@@ -919,8 +1056,8 @@ mod tests {
 
     #[test]
     fn avx512_transposition_matches_plain_code() {
-        let Some(transposer) = Transposer::detect() else {
-            eprintln!("this CPU lacks AVX-512 VBMI: the transposer is never used here");
+        let Some(cpu) = Avx512Vbmi::detect() else {
+            eprintln!("this CPU lacks AVX-512 VBMI: that transposition is never used here");
             return;
         };
         // A class for every byte value, distinct in both halves of the table.
@@ -929,10 +1066,28 @@ mod tests {
         let sources: [&[u8; 64]; WIDE] =
             std::array::from_fn(|k| content[k * 64..(k + 1) * 64].try_into().unwrap());
         let mut out = [0u8; 64 * WIDE];
-        transposer.transpose_64(&class, sources, &mut out);
+        cpu.transpose_64(&class, sources, &mut out);
         for (i, row) in out.chunks_exact(WIDE).enumerate() {
             for (k, &c) in row.iter().enumerate() {
                 assert_eq!(c, class[usize::from(sources[k][i])], "row {i}, stream {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn avx2_transposition_matches_plain_code() {
+        let Some(cpu) = Avx2::detect() else {
+            eprintln!("this CPU lacks AVX2: that transposition is never used here");
+            return;
+        };
+        let content: Vec<u8> = (0..32 * WIDE).map(|i| (i * 37 + i / 32) as u8).collect();
+        let sources: [&[u8; 32]; WIDE] =
+            std::array::from_fn(|k| content[k * 32..(k + 1) * 32].try_into().unwrap());
+        let mut out = [0u8; 32 * WIDE];
+        cpu.transpose_32(sources, &mut out);
+        for (i, row) in out.chunks_exact(WIDE).enumerate() {
+            for (k, &b) in row.iter().enumerate() {
+                assert_eq!(b, sources[k][i], "row {i}, stream {k}");
             }
         }
     }
