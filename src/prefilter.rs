@@ -97,6 +97,44 @@ const OTHER: usize = 0;
 /// Byte class of the word bytes no keyword holds.
 const OTHER_WORD: usize = 1;
 
+/// The loop of the eight-stream searches: `$transpose(starts, from, len, block)` fills the
+/// block, `$step(state, value)` is the next state. A macro rather than a function generic over
+/// the two: generic, the compiler spilled a state in both loops, and the classes loop lost a
+/// quarter of its speed.
+macro_rules! wide_loop {
+    ($dfa:expr, $hay:expr, $out:expr, $transpose:expr, $step:expr) => {{
+        let (dfa, hay, out) = ($dfa, $hay, $out);
+        let (transpose, step) = ($transpose, $step);
+        let parts = dfa.split::<WIDE>(hay);
+        let first_match = dfa.first_match;
+        let mut block = [0u8; WIDE_BLOCK * WIDE];
+        let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s5, mut s6, mut s7] =
+            parts.starts.map(|s| dfa.start_state(hay, s));
+        let mut done = 0;
+        while done < parts.common {
+            let len = WIDE_BLOCK.min(parts.common - done);
+            transpose(&parts.starts, done, len, &mut block);
+            for (i, row) in block[..len * WIDE].chunks_exact(WIDE).enumerate() {
+                s0 = step(s0, row[0]);
+                s1 = step(s1, row[1]);
+                s2 = step(s2, row[2]);
+                s3 = step(s3, row[3]);
+                s4 = step(s4, row[4]);
+                s5 = step(s5, row[5]);
+                s6 = step(s6, row[6]);
+                s7 = step(s7, row[7]);
+                if (s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= first_match {
+                    let states = [s0, s1, s2, s3, s4, s5, s6, s7];
+                    dfa.report_streams(states, done + i + 1, &parts, out);
+                }
+            }
+            done += len;
+        }
+        dfa.finish(hay, [s0, s1, s2, s3, s4, s5, s6, s7], &parts, out);
+        parts.limits
+    }};
+}
+
 impl KeywordDfa {
     /// `keywords` are matched ASCII case-insensitively. Empty keywords are ignored.
     pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> KeywordDfa {
@@ -537,38 +575,20 @@ impl KeywordDfa {
         transposer: Option<Avx512Vbmi>,
         out: &mut [Vec<Hit>; WIDE],
     ) -> [usize; WIDE] {
-        let parts = self.split::<WIDE>(hay);
-        let (trans, first_match) = (&self.trans[..], self.first_match);
-        let mut block = [0u8; WIDE_BLOCK * WIDE];
-        let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s5, mut s6, mut s7] =
-            parts.starts.map(|s| self.start_state(hay, s));
-        let mut done = 0;
-        while done < parts.common {
-            let len = WIDE_BLOCK.min(parts.common - done);
-            self.transpose(transposer, hay, &parts.starts, done, len, &mut block);
-            for (i, row) in block[..len * WIDE].chunks_exact(WIDE).enumerate() {
-                s0 = trans[s0 as usize + usize::from(row[0])];
-                s1 = trans[s1 as usize + usize::from(row[1])];
-                s2 = trans[s2 as usize + usize::from(row[2])];
-                s3 = trans[s3 as usize + usize::from(row[3])];
-                s4 = trans[s4 as usize + usize::from(row[4])];
-                s5 = trans[s5 as usize + usize::from(row[5])];
-                s6 = trans[s6 as usize + usize::from(row[6])];
-                s7 = trans[s7 as usize + usize::from(row[7])];
-                if (s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= first_match {
-                    let states = [s0, s1, s2, s3, s4, s5, s6, s7];
-                    self.report_streams(states, done + i + 1, &parts, out);
-                }
-            }
-            done += len;
-        }
-        self.finish(hay, [s0, s1, s2, s3, s4, s5, s6, s7], &parts, out);
-        parts.limits
+        let trans = &self.trans[..];
+        wide_loop!(
+            self,
+            hay,
+            out,
+            |starts: &[usize; WIDE], from, len, block: &mut [u8; WIDE_BLOCK * WIDE]| {
+                self.transpose(transposer, hay, starts, from, len, block)
+            },
+            |state: u32, c: u8| trans[state as usize + usize::from(c)]
+        )
     }
 
     /// [`KeywordDfa::search_wide`] over transposed bytes, looking up their classes in the
-    /// loop. A loop of its own: made generic over the two, the compiler spilled states in
-    /// both (the classes loop lost a quarter of its speed).
+    /// loop.
     #[inline(never)]
     fn search_wide_bytes(
         &self,
@@ -576,34 +596,16 @@ impl KeywordDfa {
         cpu: Avx2,
         out: &mut [Vec<Hit>; WIDE],
     ) -> [usize; WIDE] {
-        let parts = self.split::<WIDE>(hay);
-        let (trans, class, first_match) = (&self.trans[..], &self.class, self.first_match);
-        let step = |state: u32, b: u8| trans[state as usize + usize::from(class[usize::from(b)])];
-        let mut block = [0u8; WIDE_BLOCK * WIDE];
-        let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s5, mut s6, mut s7] =
-            parts.starts.map(|s| self.start_state(hay, s));
-        let mut done = 0;
-        while done < parts.common {
-            let len = WIDE_BLOCK.min(parts.common - done);
-            Self::transpose_bytes(cpu, hay, &parts.starts, done, len, &mut block);
-            for (i, row) in block[..len * WIDE].chunks_exact(WIDE).enumerate() {
-                s0 = step(s0, row[0]);
-                s1 = step(s1, row[1]);
-                s2 = step(s2, row[2]);
-                s3 = step(s3, row[3]);
-                s4 = step(s4, row[4]);
-                s5 = step(s5, row[5]);
-                s6 = step(s6, row[6]);
-                s7 = step(s7, row[7]);
-                if (s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= first_match {
-                    let states = [s0, s1, s2, s3, s4, s5, s6, s7];
-                    self.report_streams(states, done + i + 1, &parts, out);
-                }
-            }
-            done += len;
-        }
-        self.finish(hay, [s0, s1, s2, s3, s4, s5, s6, s7], &parts, out);
-        parts.limits
+        let (trans, class) = (&self.trans[..], &self.class);
+        wide_loop!(
+            self,
+            hay,
+            out,
+            |starts: &[usize; WIDE], from, len, block: &mut [u8; WIDE_BLOCK * WIDE]| {
+                Self::transpose_bytes(cpu, hay, starts, from, len, block)
+            },
+            |state: u32, b: u8| trans[state as usize + usize::from(class[usize::from(b)])]
+        )
     }
 
     /// `block[i * WIDE + k]` = `hay[starts[k] + from + i]`, for `i < len`.
