@@ -52,7 +52,8 @@ pub struct KeywordDfa {
     /// holds.
     class: [u8; 256],
     stride: usize,
-    /// State (premultiplied by `stride`) + class → next state.
+    /// State (the offset of its row of `stride` entries) + class → next state. Match states'
+    /// rows start at `first_match`, past a gap.
     trans: Vec<u32>,
     /// States at or above this id end at least one keyword; it is a power of two, and every
     /// other state is below it.
