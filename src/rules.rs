@@ -208,8 +208,6 @@ fn timed_compile<T>(compile: impl FnOnce() -> T) -> T {
 pub struct PathSet {
     /// Rules without `paths`: they apply to every path.
     everywhere: Vec<usize>,
-    /// The rules with `paths`, in order: checked one by one should the set not compile.
-    with_paths: Vec<usize>,
     /// The set's regexes, and the rule of each (grouped by rule).
     sources: Vec<String>,
     rule_of: Vec<usize>,
@@ -221,7 +219,6 @@ impl PathSet {
     pub fn new(rules: &[Rule], which: &[usize]) -> PathSet {
         let mut set = PathSet {
             everywhere: Vec::new(),
-            with_paths: Vec::new(),
             sources: Vec::new(),
             rule_of: Vec::new(),
             set: OnceLock::new(),
@@ -231,7 +228,6 @@ impl PathSet {
                 set.everywhere.push(r);
                 continue;
             }
-            set.with_paths.push(r);
             for p in &rules[r].paths {
                 set.sources.push(p.source().to_string());
                 set.rule_of.push(r);
@@ -269,11 +265,11 @@ impl PathSet {
                     }
                 }
             }
-            // Each regex compiled alone (one over the size limit matches nothing).
+            // Each rule's regexes compiled alone (one over the size limit matches nothing).
             None => {
-                for &r in &self.with_paths {
-                    if rules[r].applies_to_path(path) {
-                        apply(r);
+                for rule in self.rule_of.chunk_by(|a, b| a == b) {
+                    if rules[rule[0]].applies_to_path(path) {
+                        apply(rule[0]);
                     }
                 }
             }
