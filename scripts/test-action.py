@@ -13,14 +13,12 @@ Needs: git, bash, PyYAML; jsonschema to validate SARIF (skipped with a note when
 """
 
 import argparse
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import traceback
 
@@ -686,18 +684,20 @@ def scenario_bad_input(c, work):
 
 
 def make_release(c, work, action_dir, good=True):
-    """A release manifest in the action copy, pointing at a local tarball (file:// URL)."""
-    version = re.search(r'^version = "([^"]+)"', open(os.path.join(action_dir, "Cargo.toml")).read(), re.M).group(1)
+    """A release in the action copy, made by the release workflow's own scripts: the tarball
+    (scripts/release/package.sh) and the manifest (scripts/release/manifest.sh), with a file://
+    base URL."""
     triple = subprocess.run(["bash", "-c", f'source /dev/stdin <<<"$(sed -n "/^target_triple()/,/^}}/p" {action_dir}/scripts/action/run.sh)"; target_triple'], stdout=subprocess.PIPE, text=True).stdout.strip()
     dist = os.path.join(work, "dist")
-    os.makedirs(dist)
-    asset = f"ferret-{version}-{triple}.tar.gz"
-    with tarfile.open(os.path.join(dist, asset), "w:gz") as t:
-        t.add(c.ferret, arcname=f"ferret-{version}-{triple}/ferret")
-    sha = hashlib.sha256(open(os.path.join(dist, asset), "rb").read()).hexdigest()
+    release = os.path.join(action_dir, "scripts", "release")
+    asset = subprocess.run([os.path.join(release, "package.sh"), c.ferret, triple, dist], stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    manifest = subprocess.run([os.path.join(release, "manifest.sh"), f"file://{dist}", dist], stdout=subprocess.PIPE, text=True, check=True).stdout
     if not good:
-        sha = "0" * 64
-    write(os.path.join(action_dir, "scripts/action/release.manifest"), f"base file://{dist}\n{triple} {sha} {asset}\n")
+        manifest = re.sub(r"\b[0-9a-f]{64}\b", "0" * 64, manifest)
+    expect_manifest = f"base file://{dist}\n{triple} "
+    if not manifest.startswith(expect_manifest) or not manifest.rstrip().endswith(f" {asset}"):
+        raise SystemExit(f"unexpected release manifest:\n{manifest}")
+    write(os.path.join(action_dir, "scripts/action/release.manifest"), manifest)
     return asset
 
 
