@@ -251,17 +251,23 @@ fn malformed_yaml_is_a_counted_warning_and_the_scan_goes_on() {
         "]".repeat(10_000)
     );
     write(d, "k8s/deep.yaml", &deep);
-    // A Helm template is not YAML until rendered: no warning for it.
+    // A Helm template is not YAML until rendered, but loads with its actions set aside.
     write(
         d,
         "chart/templates/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.fullname\" . }}\n  labels:\n    {{- include \"app.labels\" . | nindent 4 }}\n",
     );
+    // One that is broken YAML even so is named as a template.
+    write(
+        d,
+        "chart/templates/configmap.yaml",
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: {{ .Values.a }}\n   b: [\n",
+    );
 
     let (report, code) = scan_json(d, &[]);
     assert_eq!(code, 1);
     let summary = &report["summary"];
-    assert_eq!(summary["skipped"]["parse_error"], 3, "{summary:#}");
+    assert_eq!(summary["skipped"]["parse_error"], 4, "{summary:#}");
     let skipped = summary["skipped_files"].as_array().unwrap();
     let detail = |path: &str| {
         skipped
@@ -283,6 +289,11 @@ fn malformed_yaml_is_a_counted_warning_and_the_scan_goes_on() {
     assert!(!skipped
         .iter()
         .any(|s| s["path"] == "chart/templates/deployment.yaml"));
+    let template = detail("chart/templates/configmap.yaml");
+    assert!(
+        template.starts_with("Go template") && template.contains("line 5"),
+        "{template}"
+    );
 
     let findings = report["findings"].as_array().unwrap();
     assert!(findings
@@ -302,7 +313,7 @@ fn malformed_yaml_is_a_counted_warning_and_the_scan_goes_on() {
         ),
         "{out}"
     );
-    assert!(out.contains("3 parse error"), "{out}");
+    assert!(out.contains("4 parse error"), "{out}");
 }
 
 #[test]

@@ -1,12 +1,28 @@
 //! The YAML loader on arbitrary bytes: a tree or an error with a position, never a panic,
 //! and within its budgets (depth, nodes, alias expansion). Every span lies inside the input.
+//! The Go-template masking keeps every byte offset and line break, and a masked text that
+//! loads keeps its spans inside the input once the original text is restored.
 #![no_main]
-use ferret::models::{yaml, Node, Value};
+use ferret::models::{template, yaml, Node, Value};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match yaml::load(data) {
-        Ok(roots) => {
+    check_load(data, data);
+    if let Some(masked) = template::mask(data) {
+        assert_eq!(masked.len(), data.len());
+        for (a, b) in data.iter().zip(&masked) {
+            assert_eq!(*a == b'\n', *b == b'\n', "line breaks move");
+        }
+        check_load(data, &masked);
+    }
+    template::inserts_yaml(data);
+});
+
+/// Load `text` (the input, or the input masked) and check the tree against `data`.
+fn check_load(data: &[u8], text: &[u8]) {
+    match yaml::load(text) {
+        Ok(mut roots) => {
+            template::restore(data, &mut roots);
             let limits = yaml::Limits::default();
             let mut stack: Vec<(&Node, usize)> = roots.iter().map(|n| (n, 1)).collect();
             let mut nodes = 0usize;
@@ -34,4 +50,4 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => assert!(e.line >= 1 && e.column >= 1, "{e}"),
     }
-});
+}

@@ -12,6 +12,7 @@ pub mod hcl;
 pub mod iam;
 pub mod json;
 pub mod k8s;
+pub mod template;
 pub mod terraform;
 pub mod yaml;
 

@@ -2,7 +2,7 @@ use crate::checks::{Check, CheckInfo, Document, FileKind, Platform};
 use crate::declare_check;
 use crate::findings::{Confidence, Finding, Severity};
 use crate::models::k8s::{objects, pod_spec, service_account_identity, Object};
-use crate::models::Value;
+use crate::models::{template, Value};
 
 declare_check! {
     /// A workload runs as the namespace's `default` service account and does not set
@@ -32,8 +32,10 @@ declare_check! {
     /// **Fix.** Set `automountServiceAccountToken: false` in the pod spec (or on the `default`
     /// ServiceAccount); give workloads that do call the API their own service account.
     ///
-    /// Not reported: pods whose `default` ServiceAccount in the same file disables automounting.
-    /// A setting made on the ServiceAccount in another file is not seen.
+    /// Not reported: pods whose `default` ServiceAccount in the same file disables automounting,
+    /// and pods in a Helm (Go) template whose actions insert YAML (`{{- toYaml .Values.x |
+    /// nindent 8 }}`), where the rendered spec may name an account. A setting made on the
+    /// ServiceAccount in another file is not seen.
     pub struct DefaultSaAutomount => DEFAULT_SA_AUTOMOUNT {
         id: "k8s-default-sa-automount",
         name: "Default service account token mounted into workload pods",
@@ -54,6 +56,11 @@ impl Check for DefaultSaAutomount {
     }
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
+        // This check fires on what a pod spec lacks; in a template whose actions insert YAML
+        // (a Helm chart's `{{- toYaml .Values.x | nindent 8 }}`) the rendered spec may have it.
+        if template::inserts_yaml(doc.bytes) {
+            return;
+        }
         let objs = objects(&doc.roots);
         for obj in &objs {
             let Some(pod) = pod_spec(obj) else { continue };

@@ -1,0 +1,314 @@
+//! Go-templated YAML (Helm chart templates, CloudFormation's `{{resolve:…}}`) made loadable
+//! without rendering it: ferret never runs the chart, so template actions are masked in place and
+//! what the template states literally (`verbs: ["*"]`, a binding to `cluster-admin`) is checked
+//! as written.
+//!
+//! Masking keeps every byte offset: an action alone on its lines (`{{- if .Values.rbac }}`,
+//! `{{- toYaml . | nindent 4 }}`) becomes spaces, so YAML sees a blank line; an action inside a
+//! line (`name: {{ .Release.Name }}-sa`) becomes a run of `x`, a plain scalar. Spans into the
+//! masked text are therefore spans into the original, and [`restore`] puts the original text
+//! back into every scalar that held an action, so messages quote `{{ .Release.Name }}-sa`, never
+//! the mask. Values a template computes stay unknown: checks only fire on literal text.
+
+use super::{Node, Value};
+
+/// The byte ranges of the template actions `{{ … }}` in `text`, in order. Quotes, raw strings
+/// and comments inside an action are skipped, so a `}}` inside them does not end it. An action
+/// with no end ends the list: the rest of the file is left as it is.
+fn actions(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(open) = memchr::memmem::find(&text[at..], b"{{").map(|i| at + i) {
+        let Some(end) = action_end(text, open + 2) else {
+            break;
+        };
+        found.push((open, end));
+        at = end;
+    }
+    found
+}
+
+/// The end (exclusive) of the action whose body starts at `i`: just past its `}}`.
+fn action_end(text: &[u8], mut i: usize) -> Option<usize> {
+    while i < text.len() {
+        match text[i] {
+            b'}' if text.get(i + 1) == Some(&b'}') => return Some(i + 2),
+            b'"' | b'\'' => {
+                let quote = text[i];
+                i += 1;
+                while i < text.len() && text[i] != quote {
+                    // Escapes only in Go's interpreted strings and rune literals; a newline ends
+                    // a broken literal rather than swallowing the file.
+                    if text[i] == b'\n' {
+                        break;
+                    }
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'`' => i = memchr::memchr(b'`', &text[i + 1..]).map(|j| i + 1 + j + 1)?,
+            b'/' if text.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&text[i + 2..], b"*/").map(|j| i + 2 + j + 2)?
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `text` with its template actions masked (see the module doc), the same length byte for byte,
+/// or `None` when it holds no action.
+pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
+    let found = actions(text);
+    if found.is_empty() {
+        return None;
+    }
+    // First every action's bytes become NUL (line breaks kept), so a line holding only actions
+    // and blanks is recognised whatever their order; then each action gets its final mask.
+    const HOLE: u8 = 0;
+    let mut out = text.to_vec();
+    for &(s, e) in &found {
+        for b in &mut out[s..e] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = HOLE;
+            }
+        }
+    }
+    let blank = |b: &u8| matches!(*b, b' ' | b'\t' | b'\r' | HOLE);
+    let mut fills = Vec::with_capacity(found.len());
+    for &(s, e) in &found {
+        let line_start = memchr::memrchr(b'\n', &out[..s]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &out[e..]).map_or(out.len(), |i| e + i);
+        let before = &out[line_start..s];
+        let alone = before.iter().all(blank) && out[e..line_end].iter().all(blank);
+        // Inside a quoted scalar, or where a value goes, the action stands for text; right
+        // after a finished flow item (`["get", "watch"{{ range … }}, …]`) it adds items, and
+        // text there would break the YAML, so it is left out.
+        let after_item = !in_quotes(before)
+            && matches!(
+                before.iter().rev().find(|b| !blank(b)),
+                Some(b'"' | b'\'' | b']' | b'}')
+            );
+        fills.push(if alone || after_item { b' ' } else { b'x' });
+    }
+    for (&(s, e), fill) in found.iter().zip(fills) {
+        for b in &mut out[s..e] {
+            if *b == HOLE {
+                *b = fill;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether some action of `text` may put YAML of its own into the rendered file: one alone on
+/// its line that is not control flow, a variable assignment or a comment (`{{- toYaml .Values.x
+/// | nindent 8 }}`, `{{ include "chart.podSpec" . }}`). Checks that fire on something *missing*
+/// (no service account named) cannot judge such a file: the inserted text may hold it.
+pub fn inserts_yaml(text: &[u8]) -> bool {
+    let Some(masked) = mask(text) else {
+        return false;
+    };
+    actions(text)
+        .into_iter()
+        .any(|(s, e)| masked[s] == b' ' && !is_quiet(&text[s + 2..e - 2]))
+}
+
+/// An action body that prints nothing: control flow, an assignment or a comment.
+fn is_quiet(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"-").unwrap_or(body);
+    let body = body.strip_suffix(b"-").unwrap_or(body).trim_ascii();
+    if body.starts_with(b"/*") {
+        return true;
+    }
+    let word_end = body
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_')))
+        .unwrap_or(body.len());
+    let (word, rest) = body.split_at(word_end);
+    const CONTROL: [&[u8]; 9] = [
+        b"if",
+        b"else",
+        b"end",
+        b"range",
+        b"with",
+        b"define",
+        b"block",
+        b"break",
+        b"continue",
+    ];
+    CONTROL.contains(&word)
+        || (word.starts_with(b"$") && {
+            let rest = rest.trim_ascii_start();
+            rest.starts_with(b":=") || rest.starts_with(b"=")
+        })
+}
+
+/// Whether the end of `line` (holes of masked actions skipped) is inside a quoted scalar.
+fn in_quotes(line: &[u8]) -> bool {
+    let mut quote = None;
+    let mut i = 0;
+    while i < line.len() {
+        match (quote, line[i]) {
+            (None, q @ (b'"' | b'\'')) => quote = Some(q),
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(q), b) if b == q => quote = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    quote.is_some()
+}
+
+/// Put the original text back into every string node of `roots` (loaded from [`mask`]ed text)
+/// whose span in `original` holds an action: a plain scalar reads as written, a quoted one
+/// without its quotes. A scalar whose text the YAML loader changed (escapes, folding) keeps the
+/// masked value, which still matches no literal a check looks for.
+pub fn restore(original: &[u8], roots: &mut [Node]) {
+    for root in roots {
+        restore_node(original, root);
+    }
+}
+
+fn restore_node(original: &[u8], node: &mut Node) {
+    match &mut node.value {
+        Value::String(s) => {
+            let Some(raw) = original.get(node.span.start..node.span.end) else {
+                return;
+            };
+            if memchr::memmem::find(raw, b"{{").is_none() {
+                return;
+            }
+            let unquoted = match raw {
+                [q @ (b'"' | b'\''), inner @ .., last] if last == q => inner,
+                _ => raw,
+            };
+            if unquoted.len() == s.len() {
+                if let Ok(text) = std::str::from_utf8(unquoted) {
+                    *s = text.to_string();
+                }
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(|n| restore_node(original, n)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            restore_node(original, k);
+            restore_node(original, v);
+        }),
+        Value::Tagged(_, inner) => restore_node(original, inner),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::Expr(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::yaml;
+
+    fn masked(text: &str) -> String {
+        String::from_utf8(mask(text.as_bytes()).expect("has actions")).unwrap()
+    }
+
+    #[test]
+    fn actions_alone_on_a_line_become_blank_and_inline_ones_a_scalar() {
+        let text = "{{- if .Values.rbac.create }}\nmetadata:\n  name: {{ include \"x.fullname\" . }}-sa\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\n{{- end }}{{/* done */}}\n";
+        let out = masked(text);
+        assert_eq!(out.len(), text.len());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0].trim(), "");
+        let action = "{{ include \"x.fullname\" . }}";
+        assert_eq!(lines[2], format!("  name: {}-sa", "x".repeat(action.len())));
+        assert_eq!(lines[4].trim(), "");
+        assert_eq!(
+            lines[5].trim(),
+            "",
+            "two actions and nothing else on a line"
+        );
+    }
+
+    #[test]
+    fn quotes_raw_strings_and_comments_do_not_end_an_action() {
+        let text = "a: {{ printf \"}}\" }}\nb: {{ `}}` }}\nc: {{/* }} */}}\nd: {{ '}' }}\n";
+        assert_eq!(
+            actions(text.as_bytes()).len(),
+            4,
+            "{:?}",
+            actions(text.as_bytes())
+        );
+        let out = masked(text);
+        for line in out.lines() {
+            assert!(line[3..].bytes().all(|b| b == b'x'), "{line}");
+        }
+    }
+
+    #[test]
+    fn actions_after_a_flow_item_add_items_and_leave_no_text() {
+        let text = "verbs: [\"get\", \"watch\"{{ range .V }}, {{ . | quote }}{{ end }}]\nname: \"{{ .A }}\"\nnames: ['{{ .A }}-config']\n";
+        let out = masked(text);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("verbs: [\"get\", \"watch\"    "),
+            "{out}"
+        );
+        assert_eq!(lines[1], "name: \"xxxxxxxx\"");
+        assert_eq!(lines[2], "names: ['xxxxxxxx-config']");
+        let roots = yaml::load(out.as_bytes()).expect("masked text loads");
+        assert_eq!(roots[0].get("verbs").unwrap().as_seq().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn an_unclosed_action_leaves_the_rest_alone() {
+        assert_eq!(mask(b"a: {{ .Values.x\nb: 1\n"), None);
+        let out = masked("a: {{ x }}\nb: {{ y\n");
+        assert_eq!(out, "a: xxxxxxx\nb: {{ y\n");
+    }
+
+    #[test]
+    fn a_multi_line_action_keeps_its_line_breaks() {
+        let text = "{{- /*\nlong comment\n*/ -}}\nkind: Role\n";
+        let out = masked(text);
+        assert_eq!(out, "      \n            \n      \nkind: Role\n");
+    }
+
+    #[test]
+    fn only_printing_actions_alone_on_a_line_insert_yaml() {
+        let quiet = "{{- if .Values.x }}\n{{ else if .Values.y -}}\n{{- $name := include \"n\" . }}\n{{/* note */}}\nname: {{ include \"x\" . }}\n{{- end }}\n";
+        assert!(!inserts_yaml(quiet.as_bytes()));
+        for printing in [
+            "      {{- toYaml .Values.podSpec | nindent 6 }}\n",
+            "{{ include \"chart.pod\" . }}\n",
+            "  {{- template \"x\" . }}\n",
+            "{{- $x }}\n",
+        ] {
+            assert!(
+                inserts_yaml(format!("{quiet}{printing}").as_bytes()),
+                "{printing}"
+            );
+        }
+        assert!(!inserts_yaml(b"spec:\n  name: plain\n"));
+    }
+
+    #[test]
+    fn restored_scalars_read_as_written_with_spans_into_the_original() {
+        let text = "kind: RoleBinding\nmetadata:\n  name: {{ .Release.Name }}-sa\n  namespace: \"{{ .Release.Namespace }}\"\nsubjects:\n{{- range .Values.extra }}\n  - kind: ServiceAccount\n    name: {{ . }}\n{{- end }}\n";
+        assert!(
+            yaml::load(text.as_bytes()).is_err(),
+            "the template is not YAML"
+        );
+        let mut roots = yaml::load(&mask(text.as_bytes()).unwrap()).expect("masked text loads");
+        restore(text.as_bytes(), &mut roots);
+        let meta = roots[0].get("metadata").unwrap();
+        let name = meta.get("name").unwrap();
+        assert_eq!(name.as_str(), Some("{{ .Release.Name }}-sa"));
+        assert_eq!(
+            &text[name.span.start..name.span.end],
+            "{{ .Release.Name }}-sa"
+        );
+        assert_eq!(
+            meta.get("namespace").unwrap().as_str(),
+            Some("{{ .Release.Namespace }}")
+        );
+        let subject = &roots[0].get("subjects").unwrap().as_seq().unwrap()[0];
+        assert_eq!(subject.get("name").unwrap().as_str(), Some("{{ . }}"));
+        assert_eq!(roots[0].get("kind").unwrap().as_str(), Some("RoleBinding"));
+    }
+}
