@@ -440,20 +440,15 @@ pub fn load_yaml(class: Classified, bytes: &[u8]) -> Result<Vec<Node>, String> {
         Ok(roots) => return Ok(roots),
         Err(e) => e,
     };
-    let masked = class
+    match class
         .kind
         .sniffed()
-        .then(|| template::mask(bytes))
-        .flatten();
-    let Some(masked) = masked else {
-        return Err(format!("YAML syntax error at {first}"));
-    };
-    match yaml::load(&masked) {
-        Ok(mut roots) => {
-            template::restore(bytes, &mut roots);
-            Ok(roots)
-        }
-        Err(e) => Err(format!(
+        .then(|| template::load(bytes))
+        .flatten()
+    {
+        None => Err(format!("YAML syntax error at {first}")),
+        Some(Ok(roots)) => Ok(roots),
+        Some(Err(e)) => Err(format!(
             "Go template (e.g. a Helm chart's) that is not YAML even with its {{{{ … }}}} actions \
              set aside: YAML syntax error at {e}"
         )),

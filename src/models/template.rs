@@ -4,13 +4,14 @@
 //! as written.
 //!
 //! Masking keeps every byte offset: an action alone on its lines (`{{- if .Values.rbac }}`,
-//! `{{- toYaml . | nindent 4 }}`) becomes spaces, so YAML sees a blank line; an action inside a
-//! line (`name: {{ .Release.Name }}-sa`) becomes a run of `x`, a plain scalar. Spans into the
+//! `{{- toYaml . | nindent 4 }}`) becomes blanks, a blank line (or, first in a block scalar, a
+//! line of `#`); an action inside a line (`name: {{ .Release.Name }}-sa`) becomes a run of
+//! `x`, a plain scalar. Spans into the
 //! masked text are therefore spans into the original, and [`restore`] puts the original text
 //! back into every scalar that held an action, so messages quote `{{ .Release.Name }}-sa`, never
 //! the mask. Values a template computes stay unknown: checks only fire on literal text.
 
-use super::{Node, Value};
+use super::{yaml, Node, Value};
 
 /// The byte ranges of the template actions `{{ … }}` in `text`, in order. Quotes, raw strings
 /// and comments inside an action are skipped, so a `}}` inside them does not end it. An action
@@ -56,6 +57,16 @@ fn action_end(text: &[u8], mut i: usize) -> Option<usize> {
     None
 }
 
+/// Load Go-templated YAML (see the module doc): `None` when `text` holds no action, else the
+/// documents with the original text restored, or why the masked text is not YAML either.
+pub fn load(text: &[u8]) -> Option<Result<Vec<Node>, yaml::YamlError>> {
+    let masked = mask(text)?;
+    Some(yaml::load(&masked).map(|mut roots| {
+        restore(text, &mut roots);
+        roots
+    }))
+}
+
 /// `text` with its template actions masked (see the module doc), the same length byte for byte,
 /// or `None` when it holds no action.
 pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
@@ -65,7 +76,6 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
     }
     // First every action's bytes become NUL (line breaks kept), so a line holding only actions
     // and blanks is recognised whatever their order; then each action gets its final mask.
-    const HOLE: u8 = 0;
     let mut out = text.to_vec();
     for &(s, e) in &found {
         for b in &mut out[s..e] {
@@ -74,22 +84,39 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    let blank = |b: &u8| matches!(*b, b' ' | b'\t' | b'\r' | HOLE);
     let mut fills = Vec::with_capacity(found.len());
     for &(s, e) in &found {
         let line_start = memchr::memrchr(b'\n', &out[..s]).map_or(0, |i| i + 1);
         let line_end = memchr::memchr(b'\n', &out[e..]).map_or(out.len(), |i| e + i);
         let before = &out[line_start..s];
-        let alone = before.iter().all(blank) && out[e..line_end].iter().all(blank);
+        // Blanks to the line's end, or up to a comment (`{{- end }} # if .Values.x`).
+        let rest = &out[e..line_end];
+        let ends_line = rest.iter().find(|b| !blank(**b)).is_none_or(|&b| b == b'#');
+        let alone = before.iter().all(|&b| blank(b)) && ends_line;
+        // `labels: {{- include "x.labels" . | nindent 4 }}`: the output starts on a new line,
+        // so the key's value is the block the action writes below it, not a scalar.
+        let opens_block = ends_line && memchr::memmem::find(&text[s..e], b"nindent").is_some();
         // Inside a quoted scalar, or where a value goes, the action stands for text; right
         // after a finished flow item (`["get", "watch"{{ range … }}, …]`) it adds items, and
         // text there would break the YAML, so it is left out.
         let after_item = !in_quotes(before)
             && matches!(
-                before.iter().rev().find(|b| !blank(b)),
+                before.iter().rev().find(|b| !blank(**b)),
                 Some(b'"' | b'\'' | b']' | b'}')
             );
-        fills.push(if alone || after_item { b' ' } else { b'x' });
+        fills.push(if alone {
+            // A blank line, except as the first line of a block scalar (`run: |`), where one
+            // more indented than the script's first line is an error: there a line of `#`.
+            if opens_block_scalar(&out, line_start) {
+                b'#'
+            } else {
+                b' '
+            }
+        } else if opens_block || after_item {
+            b' '
+        } else {
+            b'x'
+        });
     }
     for (&(s, e), fill) in found.iter().zip(fills) {
         for b in &mut out[s..e] {
@@ -101,9 +128,51 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether some action of `text` may put YAML of its own into the rendered file: one alone on
-/// its line that is not control flow, a variable assignment or a comment (`{{- toYaml .Values.x
-/// | nindent 8 }}`, `{{ include "chart.podSpec" . }}`). Checks that fire on something *missing*
+/// What an action's bytes are while [`mask`] decides how to fill them (YAML has no NUL).
+const HOLE: u8 = 0;
+
+/// A byte that leaves a line blank for YAML, or the hole of an action.
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | HOLE)
+}
+
+/// Whether the line starting at `line_start` is the first of a block scalar: the nearest line
+/// above with anything on it ends in a block indicator (`|`, `>-`, `|2`, ahead of an optional
+/// comment). A line above holding only actions has taken that place already.
+fn opens_block_scalar(out: &[u8], line_start: usize) -> bool {
+    let mut end = line_start;
+    while end > 0 {
+        let prev_start = memchr::memrchr(b'\n', &out[..end - 1]).map_or(0, |i| i + 1);
+        let line = &out[prev_start..end - 1];
+        end = prev_start;
+        if line.iter().all(|&b| blank(b)) {
+            if line.contains(&HOLE) {
+                return false;
+            }
+            continue;
+        }
+        let code = line
+            .windows(2)
+            .position(|w| blank(w[0]) && w[1] == b'#')
+            .map_or(line, |i| &line[..i]);
+        let code = code.trim_ascii_end();
+        let head = code.len()
+            - code
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+                .count();
+        return head > 0
+            && matches!(code[head - 1], b'|' | b'>')
+            && (head == 1 || blank(code[head - 2]));
+    }
+    false
+}
+
+/// Whether some action of `text` may put YAML of its own into the rendered file: one that does
+/// not stand for a scalar and is not control flow, a variable assignment or a comment
+/// (`{{- toYaml .Values.x | nindent 8 }}`, `{{ include "chart.podSpec" . }}`). Checks that fire on something *missing*
 /// (no service account named) cannot judge such a file: the inserted text may hold it.
 pub fn inserts_yaml(text: &[u8]) -> bool {
     let Some(masked) = mask(text) else {
@@ -111,7 +180,7 @@ pub fn inserts_yaml(text: &[u8]) -> bool {
     };
     actions(text)
         .into_iter()
-        .any(|(s, e)| masked[s] == b' ' && !is_quiet(&text[s + 2..e - 2]))
+        .any(|(s, e)| masked[s] != b'x' && !is_quiet(&text[s + 2..e - 2]))
 }
 
 /// An action body that prints nothing: control flow, an assignment or a comment.
@@ -214,15 +283,55 @@ mod tests {
         let out = masked(text);
         assert_eq!(out.len(), text.len());
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0].trim(), "");
+        assert_eq!(lines[0], " ".repeat(29));
         let action = "{{ include \"x.fullname\" . }}";
         assert_eq!(lines[2], format!("  name: {}-sa", "x".repeat(action.len())));
-        assert_eq!(lines[4].trim(), "");
-        assert_eq!(
-            lines[5].trim(),
-            "",
+        let labels = "{{- include \"x.labels\" . | nindent 4 }}";
+        assert_eq!(lines[4], format!("    {}", " ".repeat(labels.len())));
+        assert!(
+            lines[5].bytes().all(|b| b == b' '),
             "two actions and nothing else on a line"
         );
+    }
+
+    #[test]
+    fn a_comment_after_an_action_and_nindent_after_a_key_leave_no_text() {
+        let text = "{{- end }} # if .Values.a\nmetadata:\n  labels: {{- include \"l\" . | nindent 4 }}\n    tier: api\n  name: {{ .N }} # the name\n";
+        let out = masked(text);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("{} # if .Values.a", " ".repeat(10)));
+        assert_eq!(lines[2].trim_end(), "  labels:");
+        let roots = yaml::load(out.as_bytes()).expect("masked text loads");
+        let meta = roots[0].get("metadata").unwrap();
+        assert_eq!(
+            meta.get("labels").unwrap().get("tier").unwrap().as_str(),
+            Some("api")
+        );
+        // A value followed by a comment is still a value.
+        assert_eq!(lines[4], "  name: xxxxxxxx # the name");
+    }
+
+    #[test]
+    fn an_action_inside_a_block_scalar_keeps_its_indentation() {
+        let text = "command:\n  - |\n    {{- if .Values.tls }}\n    openssl req -subj '/CN={{ .Values.domain }}'\n    {{- end }}\n    cp -a /a /b\n";
+        let roots = load(text.as_bytes()).unwrap().expect("masked text loads");
+        let script = roots[0].get("command").unwrap().as_seq().unwrap()[0]
+            .as_str()
+            .unwrap();
+        assert!(script.ends_with("cp -a /a /b\n"), "{script}");
+        // First in the scalar, a blank line more indented than the script would be an error.
+        let lines: Vec<String> = masked(text).lines().map(str::to_string).collect();
+        assert_eq!(lines[2], format!("    {}", "#".repeat(21)));
+        assert_eq!(lines[4].trim(), "", "later lines stay blank");
+        // Less indented than the script: a line of `#` would end the scalar, a blank one fits.
+        let text =
+            "command:\n  - |\n    echo a\n  {{- if .X }}\n    echo b\n  {{- end }}\n    echo c\n";
+        let roots = load(text.as_bytes()).unwrap().expect("masked text loads");
+        let script = roots[0].get("command").unwrap().as_seq().unwrap()[0]
+            .as_str()
+            .unwrap();
+        assert!(script.starts_with("echo a\n") && script.contains("\necho b\n"));
+        assert!(script.ends_with("\necho c\n"), "{script:?}");
     }
 
     #[test]
@@ -294,8 +403,7 @@ mod tests {
             yaml::load(text.as_bytes()).is_err(),
             "the template is not YAML"
         );
-        let mut roots = yaml::load(&mask(text.as_bytes()).unwrap()).expect("masked text loads");
-        restore(text.as_bytes(), &mut roots);
+        let roots = load(text.as_bytes()).unwrap().expect("masked text loads");
         let meta = roots[0].get("metadata").unwrap();
         let name = meta.get("name").unwrap();
         assert_eq!(name.as_str(), Some("{{ .Release.Name }}-sa"));
