@@ -313,7 +313,7 @@ fn malformed_yaml_is_a_counted_warning_and_the_scan_goes_on() {
         ),
         "{out}"
     );
-    assert!(out.contains("4 parse error"), "{out}");
+    assert!(out.contains("4 parse errors"), "{out}");
 }
 
 #[test]

@@ -129,7 +129,7 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
         let detail: Vec<String> = s
             .skipped
             .iter()
-            .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
+            .map(|(k, v)| crate::source::skip_tally(k, *v))
             .collect();
         let _ = writeln!(out, "Skipped: {}", detail.join(", "));
         for sk in s

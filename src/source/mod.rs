@@ -43,6 +43,19 @@ pub enum SkipReason {
     FindingLimit,
 }
 
+/// One entry of a skip summary in words: "1 binary", "4 parse errors", "2 too large". `key` is
+/// a [`SkipReason::as_str`].
+pub fn skip_tally(key: &str, count: u64) -> String {
+    let words = key.replace('_', " ");
+    // The reasons that are nouns take a plural; "binary", "too large", "unreadable" do not.
+    let noun = !matches!(key, "binary" | "too_large" | "unreadable");
+    match (count, noun) {
+        (1, _) | (_, false) => format!("{count} {words}"),
+        _ if key == "not_regular_file" => format!("{count} not regular files"),
+        _ => format!("{count} {words}s"),
+    }
+}
+
 impl SkipReason {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -383,6 +396,29 @@ fn guarded(path: &str, stats: &ScanStats, run: impl FnOnce() -> Vec<Finding>) ->
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn skip_tallies_read_as_words() {
+        use super::{skip_tally, SkipReason};
+        assert_eq!(
+            skip_tally(SkipReason::ParseError.as_str(), 4),
+            "4 parse errors"
+        );
+        assert_eq!(
+            skip_tally(SkipReason::ParseError.as_str(), 1),
+            "1 parse error"
+        );
+        assert_eq!(skip_tally(SkipReason::Binary.as_str(), 3), "3 binary");
+        assert_eq!(skip_tally(SkipReason::TooLarge.as_str(), 2), "2 too large");
+        assert_eq!(
+            skip_tally(SkipReason::NotRegularFile.as_str(), 2),
+            "2 not regular files"
+        );
+        assert_eq!(
+            skip_tally(SkipReason::MissingObject.as_str(), 2),
+            "2 missing objects"
+        );
+    }
+
     use super::*;
 
     #[test]
