@@ -263,6 +263,12 @@ def case_nesting(t):
         bomb += "%s: &%s [%s]\n" % (y, y, ",".join(["*" + x] * 9))
     t.write(".github/workflows/bomb.yml", "on: push\n" + bomb + "token: " + HIDDEN + "\n")
     t.write("k8s/bomb.yaml", "apiVersion: v1\nkind: ConfigMap\n" + bomb)
+    # Few aliases of a 4 MB scalar (a byte budget, not a node count, stops it) and a template
+    # line of 1,000,000 actions (masking stays linear).
+    t.write("k8s/wide-alias.yaml", "apiVersion: v1\nkind: ConfigMap\nbig: &big \"%s\"\n"
+            "copies: [%s]\n" % ("x" * (4 * MB), ", ".join(["*big"] * 1000)))
+    t.write("chart/templates/wide.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: %s\n"
+            "  b: [\n" % ("{{ .x }}" * 1000000))
     tf = ['resource "aws_iam_policy" "p" {\n  policy = <<EOT\n']
     line = '{"Effect": "Allow", "Action": "*", "Resource": "*"},\n'
     tf.append(line * (9 * MB // len(line)))
@@ -355,8 +361,8 @@ CASES = {
     "dense-line": ("10 MB line of 330k secrets", case_dense_line, 300, 256),
     "dense-line-unlimited": ("10 MB line of 330k secrets, --max-findings-per-file 0",
                              case_dense_line_unlimited, 600, 4096),
-    "nesting": ("10k-deep JSON/YAML, YAML alias bombs, 9 MB Terraform heredoc", case_nesting, 60,
-                256),
+    "nesting": ("10k-deep JSON/YAML, YAML alias bombs, 9 MB Terraform heredoc, 1M-action template",
+                case_nesting, 60, 256),
     "unreadable": ("unreadable file and directory (as nobody when root)", case_unreadable, 30, 64),
     "proc-mem": ("/proc/self/mem (read fails with EIO)", case_proc_mem, 30, 64),
     "corrupt-git": ("git history with missing, garbled and truncated loose objects",

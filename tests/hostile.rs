@@ -708,6 +708,24 @@ fn deeply_nested_and_self_referential_structured_files() {
         "k8s/bomb.yaml",
         format!("apiVersion: v1\nkind: ConfigMap\n{bomb}").as_bytes(),
     );
+    // Few aliases of one big scalar: few nodes, gigabytes of copies without a byte budget.
+    let mut wide = format!(
+        "apiVersion: v1\nkind: ConfigMap\ntoken: {HIDDEN}\nbig: &big \"{}\"\ncopies: [",
+        "x".repeat(1 << 20)
+    );
+    wide.push_str(&vec!["*big"; 2000].join(", "));
+    wide.push_str("]\n");
+    t.write("k8s/wide-alias.yaml", wide.as_bytes());
+    // A Helm-style template with 300,000 actions on one line, not YAML even when masked:
+    // masking must stay linear in the line.
+    t.write(
+        "chart/templates/wide.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  token: {HIDDEN}\n  a: {}\n  b: [\n",
+            "{{ .x }}".repeat(300_000)
+        )
+        .as_bytes(),
+    );
     // Terraform with a 20 MB heredoc (over the default size limit, so raised).
     let mut tf = String::from("resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOT\n");
     let line = "{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"},\n";
@@ -732,6 +750,8 @@ fn deeply_nested_and_self_referential_structured_files() {
         "k8s/deep.yaml",
         ".github/workflows/bomb.yml",
         "k8s/bomb.yaml",
+        "k8s/wide-alias.yaml",
+        "chart/templates/wide.yaml",
         "main.tf",
         "unterminated.tf",
     ] {
@@ -748,6 +768,8 @@ fn deeply_nested_and_self_referential_structured_files() {
         ("k8s/deep.yaml", nesting),
         (".github/workflows/bomb.yml", &["alias"][..]),
         ("k8s/bomb.yaml", &["alias"]),
+        ("k8s/wide-alias.yaml", &["alias"]),
+        ("chart/templates/wide.yaml", &["Go template"]),
         ("unterminated.tf", &["HCL"]),
     ] {
         let e = skipped(&v, p, "parse_error");

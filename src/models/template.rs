@@ -68,14 +68,15 @@ pub fn load(text: &[u8]) -> Option<Result<Vec<Node>, yaml::YamlError>> {
 }
 
 /// `text` with its template actions masked (see the module doc), the same length byte for byte,
-/// or `None` when it holds no action.
+/// or `None` when it holds no action. Linear in the text: what surrounds an action on its line
+/// is gathered gap by gap, so a line of a million actions costs no more than a million lines.
 pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
     let found = actions(text);
     if found.is_empty() {
         return None;
     }
-    // First every action's bytes become NUL (line breaks kept), so a line holding only actions
-    // and blanks is recognised whatever their order; then each action gets its final mask.
+    // First every action's bytes become holes (line breaks kept), so a line holding only
+    // actions and blanks is recognised whatever their order; then each action gets its mask.
     let mut out = text.to_vec();
     for &(s, e) in &found {
         for b in &mut out[s..e] {
@@ -84,30 +85,65 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
+    // What precedes each action on its line, carried from the action before it on the line.
+    let mut before: Vec<(usize, LineScan)> = Vec::with_capacity(found.len());
+    for (k, &(s, _)) in found.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|p| (found[p], before[p]));
+        let gap_start = prev.map_or(0, |((_, pe), _)| pe);
+        let (line_start, mut scan) = match memchr::memrchr(b'\n', &out[gap_start..s]) {
+            Some(i) => (gap_start + i + 1, LineScan::default()),
+            None => match prev {
+                None => (0, LineScan::default()),
+                // The line starts inside the action before (holes: blank, no quote).
+                Some(((ps, pe), _)) if out[ps..pe].contains(&b'\n') => (
+                    memchr::memrchr(b'\n', &out[ps..pe]).map_or(ps, |i| ps + i + 1),
+                    LineScan::default(),
+                ),
+                Some((_, (line_start, scan))) => (line_start, scan),
+            },
+        };
+        scan.feed(&out[line_start.max(gap_start)..s]);
+        before.push((line_start, scan));
+    }
+    // The first byte after each action on its line that is neither blank nor a hole.
+    let mut after: Vec<Option<u8>> = vec![None; found.len()];
+    for k in (0..found.len()).rev() {
+        let e = found[k].1;
+        let next = found.get(k + 1).copied();
+        let gap = &out[e..next.map_or(out.len(), |(ns, _)| ns)];
+        after[k] = match gap.iter().find(|&&b| b == b'\n' || !blank(b)) {
+            Some(b'\n') => None,
+            Some(&b) => Some(b),
+            None => match next {
+                Some((ns, ne)) if !out[ns..ne].contains(&b'\n') => after[k + 1],
+                _ => None,
+            },
+        };
+    }
+    let mut block_start: Option<(usize, bool)> = None;
     let mut fills = Vec::with_capacity(found.len());
-    for &(s, e) in &found {
-        let line_start = memchr::memrchr(b'\n', &out[..s]).map_or(0, |i| i + 1);
-        let line_end = memchr::memchr(b'\n', &out[e..]).map_or(out.len(), |i| e + i);
-        let before = &out[line_start..s];
+    for (k, &(s, e)) in found.iter().enumerate() {
+        let (line_start, scan) = before[k];
         // Blanks to the line's end, or up to a comment (`{{- end }} # if .Values.x`).
-        let rest = &out[e..line_end];
-        let ends_line = rest.iter().find(|b| !blank(**b)).is_none_or(|&b| b == b'#');
-        let alone = before.iter().all(|&b| blank(b)) && ends_line;
+        let ends_line = after[k].is_none_or(|b| b == b'#');
+        let alone = scan.blank && ends_line;
         // `labels: {{- include "x.labels" . | nindent 4 }}`: the output starts on a new line,
         // so the key's value is the block the action writes below it, not a scalar.
         let opens_block = ends_line && memchr::memmem::find(&text[s..e], b"nindent").is_some();
         // Inside a quoted scalar, or where a value goes, the action stands for text; right
         // after a finished flow item (`["get", "watch"{{ range … }}, …]`) it adds items, and
         // text there would break the YAML, so it is left out.
-        let after_item = !in_quotes(before)
-            && matches!(
-                before.iter().rev().find(|b| !blank(**b)),
-                Some(b'"' | b'\'' | b']' | b'}')
-            );
+        let after_item =
+            scan.quote.is_none() && matches!(scan.last, Some(b'"' | b'\'' | b']' | b'}'));
         fills.push(if alone {
             // A blank line, except as the first line of a block scalar (`run: |`), where one
             // more indented than the script's first line is an error: there a line of `#`.
-            if opens_block_scalar(&out, line_start) {
+            let first_in_block = match block_start {
+                Some((at, first)) if at == line_start => first,
+                _ => opens_block_scalar(&out, line_start),
+            };
+            block_start = Some((line_start, first_in_block));
+            if first_in_block {
                 b'#'
             } else {
                 b' '
@@ -126,6 +162,45 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// What a line holds ahead of a point: only blanks and holes so far, the quote it is inside
+/// (if any), and its last byte that is neither.
+#[derive(Debug, Clone, Copy)]
+struct LineScan {
+    blank: bool,
+    quote: Option<u8>,
+    last: Option<u8>,
+}
+
+impl Default for LineScan {
+    fn default() -> LineScan {
+        LineScan {
+            blank: true,
+            quote: None,
+            last: None,
+        }
+    }
+}
+
+impl LineScan {
+    fn feed(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !blank(b) {
+                self.blank = false;
+                self.last = Some(b);
+            }
+            match (self.quote, b) {
+                (None, q @ (b'"' | b'\'')) => self.quote = Some(q),
+                (Some(b'"'), b'\\') => i += 1,
+                (Some(q), b) if b == q => self.quote = None,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
 }
 
 /// What an action's bytes are while [`mask`] decides how to fill them (YAML has no NUL).
@@ -211,22 +286,6 @@ fn is_quiet(body: &[u8]) -> bool {
             let rest = rest.trim_ascii_start();
             rest.starts_with(b":=") || rest.starts_with(b"=")
         })
-}
-
-/// Whether the end of `line` (holes of masked actions skipped) is inside a quoted scalar.
-fn in_quotes(line: &[u8]) -> bool {
-    let mut quote = None;
-    let mut i = 0;
-    while i < line.len() {
-        match (quote, line[i]) {
-            (None, q @ (b'"' | b'\'')) => quote = Some(q),
-            (Some(b'"'), b'\\') => i += 1,
-            (Some(q), b) if b == q => quote = None,
-            _ => {}
-        }
-        i += 1;
-    }
-    quote.is_some()
 }
 
 /// Put the original text back into every string node of `roots` (loaded from [`mask`]ed text)

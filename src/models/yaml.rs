@@ -24,6 +24,9 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Nodes that alias expansion may add ("billion laughs" guard).
     pub max_alias_nodes: usize,
+    /// Bytes of text (scalars, tags) that alias expansion may copy: a few aliases of one huge
+    /// scalar would otherwise take gigabytes.
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +35,7 @@ impl Default for Limits {
             max_depth: 128,
             max_nodes: 1_000_000,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 64 << 20,
         }
     }
 }
@@ -204,10 +208,11 @@ struct Builder<'a> {
     docs: Vec<Node>,
     /// The finished node of the current document, before `DocumentEnd`.
     root: Option<Node>,
-    /// Anchor id → (node, its node count).
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchor id → (node, its size).
+    anchors: HashMap<usize, (Node, NodeSize)>,
     nodes: usize,
     alias_nodes: usize,
+    alias_bytes: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -222,6 +227,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             nodes: 0,
             alias_nodes: 0,
+            alias_bytes: 0,
         }
     }
 
@@ -305,17 +311,30 @@ impl<'a> Builder<'a> {
                     self.finish(node, anchor, start)?;
                 }
                 Event::Alias(id) => {
-                    let Some((node, count)) = self.anchors.get(&id) else {
+                    let Some((node, size)) = self.anchors.get(&id) else {
                         return Err(self.error_at(start, "alias to an unknown anchor"));
                     };
-                    let count = *count;
+                    let NodeSize {
+                        nodes: count,
+                        bytes,
+                    } = *size;
                     self.alias_nodes += count;
+                    self.alias_bytes = self.alias_bytes.saturating_add(bytes);
                     if self.alias_nodes > self.limits.max_alias_nodes {
                         return Err(self.error_at(
                             start,
                             &format!(
                                 "aliases expand to more than {} nodes (possible alias bomb)",
                                 self.limits.max_alias_nodes
+                            ),
+                        ));
+                    }
+                    if self.alias_bytes > self.limits.max_alias_bytes {
+                        return Err(self.error_at(
+                            start,
+                            &format!(
+                                "aliases expand to more than {} MiB of text (possible alias bomb)",
+                                self.limits.max_alias_bytes >> 20
                             ),
                         ));
                     }
@@ -357,7 +376,7 @@ impl<'a> Builder<'a> {
     fn finish(&mut self, node: Node, anchor: usize, at: usize) -> Result<(), RawError> {
         self.count(1, at)?;
         if anchor != 0 {
-            let size = node_count(&node);
+            let size = node_size(&node);
             self.anchors.insert(anchor, (node.clone(), size));
         }
         self.place(node);
@@ -499,12 +518,26 @@ fn is_number(t: &str) -> bool {
 }
 
 /// Nodes in a tree, iteratively (trees are shallow, but aliases are counted often).
-fn node_count(node: &Node) -> usize {
+/// How much an alias of a node copies.
+#[derive(Debug, Clone, Copy)]
+struct NodeSize {
+    nodes: usize,
+    /// Bytes of the strings, numbers, tags and expressions in it.
+    bytes: usize,
+}
+
+fn node_size(node: &Node) -> NodeSize {
     let mut n = 0;
+    let mut bytes = 0usize;
     let mut todo = vec![node];
     while let Some(x) = todo.pop() {
         n += 1;
         match &x.value {
+            Value::String(t) | Value::Number(t) | Value::Expr(t) => bytes += t.len(),
+            Value::Tagged(tag, inner) => {
+                bytes += tag.len();
+                todo.push(inner);
+            }
             Value::Seq(items) => todo.extend(items),
             Value::Map(pairs) => {
                 for (k, v) in pairs {
@@ -512,11 +545,10 @@ fn node_count(node: &Node) -> usize {
                     todo.push(v);
                 }
             }
-            Value::Tagged(_, inner) => todo.push(inner),
-            _ => {}
+            Value::Null | Value::Bool(_) => {}
         }
     }
-    n
+    NodeSize { nodes: n, bytes }
 }
 
 #[cfg(test)]
@@ -640,6 +672,24 @@ mod tests {
         }
         let e = load(text.as_bytes()).unwrap_err();
         assert!(e.message.contains("alias"), "{e}");
+    }
+
+    #[test]
+    fn aliases_of_a_big_scalar_are_refused_by_their_bytes() {
+        let limits = Limits {
+            max_alias_bytes: 10_000,
+            ..Limits::default()
+        };
+        let text = |copies: usize| {
+            format!(
+                "big: &big {}\ncopies: [{}]\n",
+                "x".repeat(1000),
+                vec!["*big"; copies].join(", ")
+            )
+        };
+        assert!(load_with(text(10).as_bytes(), limits).is_ok());
+        let e = load_with(text(11).as_bytes(), limits).unwrap_err();
+        assert!(e.message.contains("MiB of text"), "{e}");
     }
 
     #[test]
