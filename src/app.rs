@@ -444,10 +444,10 @@ pub fn run_scan(
             threads: src.threads,
             respect_ignore_files: !src.no_ignore,
         };
-        (
-            fsrc::scan_tree(&opts, scanner, &stats, &tick)?,
-            "working tree".to_string(),
-        )
+        let mut findings = fsrc::scan_tree(&opts, scanner, &stats, &tick)?;
+        // Git scans see changed files or many versions of each: joins need one whole tree.
+        detectors.grants.join_across_files(&mut findings);
+        (findings, "working tree".to_string())
     };
     progress.finish();
     let findings = apply_path_allowlist(findings, &config)?;

@@ -452,3 +452,64 @@ fn committed_check_docs_are_the_generated_ones() {
         );
     }
 }
+
+#[test]
+fn roles_and_bindings_in_different_files_are_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "rbac/roles.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deployer\nrules:\n  - apiGroups: [\"*\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: secret-reader\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\"]\n",
+    );
+    let binding = |kind: &str, name: &str, ns: &str, role: &str, sa: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {sa}\n    namespace: {ns}\n"
+        )
+    };
+    write(
+        d,
+        "rbac/ci-binding.yaml",
+        &binding("ClusterRoleBinding", "ci", "ci", "deployer", "pipeline"),
+    );
+    // secret-reader is granted in one namespace only.
+    write(
+        d,
+        "team-a/binding.yaml",
+        &binding("RoleBinding", "reader", "team-a", "secret-reader", "app"),
+    );
+    let (report, _) = scan_json(d, &[]);
+    let grants: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "grant")
+        .collect();
+    let wildcard = grants
+        .iter()
+        .find(|f| f["rule_id"] == "k8s-rbac-wildcard")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(wildcard["path"], "rbac/roles.yaml");
+    assert!(
+        wildcard["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(bound to system:serviceaccount:ci:pipeline in rbac/ci-binding.yaml)"),
+        "{wildcard:#}"
+    );
+    assert!(
+        !grants
+            .iter()
+            .any(|f| f["rule_id"] == "k8s-secrets-read-cluster-wide"),
+        "secret-reader is bound only in team-a: {report:#}"
+    );
+
+    // Without the RoleBinding's file the ClusterRole may be bound anywhere: reported.
+    std::fs::remove_file(d.join("team-a/binding.yaml")).unwrap();
+    let (report, _) = scan_json(d, &[]);
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"] == "k8s-secrets-read-cluster-wide"));
+}

@@ -5,11 +5,11 @@
 //!
 //! Masking keeps every byte offset: an action alone on its lines (`{{- if .Values.rbac }}`,
 //! `{{- toYaml . | nindent 4 }}`) becomes blanks, a blank line (or, first in a block scalar, a
-//! line of `#`); an action inside a line (`name: {{ .Release.Name }}-sa`) becomes a run of
-//! `x`, a plain scalar. Spans into the
-//! masked text are therefore spans into the original, and [`restore`] puts the original text
-//! back into every scalar that held an action, so messages quote `{{ .Release.Name }}-sa`, never
-//! the mask. Values a template computes stay unknown: checks only fire on literal text.
+//! line of `#`); an action inside a line (`name: {{ .Release.Name }}-sa`) becomes a run of `x`,
+//! a plain scalar. Spans into the masked text are therefore spans into the original, and
+//! [`restore`] puts the original text back into every scalar that held an action, so messages
+//! quote `{{ .Release.Name }}-sa`, never the mask. Values a template computes stay unknown:
+//! checks only fire on literal text.
 
 use super::{yaml, Node, Value};
 
@@ -247,8 +247,9 @@ fn opens_block_scalar(out: &[u8], line_start: usize) -> bool {
 
 /// Whether some action of `text` may put YAML of its own into the rendered file: one that does
 /// not stand for a scalar and is not control flow, a variable assignment or a comment
-/// (`{{- toYaml .Values.x | nindent 8 }}`, `{{ include "chart.podSpec" . }}`). Checks that fire on something *missing*
-/// (no service account named) cannot judge such a file: the inserted text may hold it.
+/// (`{{- toYaml .Values.x | nindent 8 }}`, `{{ include "chart.podSpec" . }}`). Checks that
+/// fire on something *missing* (no service account named) cannot judge such a file: the
+/// inserted text may hold it.
 pub fn inserts_yaml(text: &[u8]) -> bool {
     let Some(masked) = mask(text) else {
         return false;

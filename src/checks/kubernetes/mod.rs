@@ -37,6 +37,114 @@ fn role_identity(role: &Object<'_>) -> String {
     }
 }
 
+/// A role named by [`role_identity`]: (kind, namespace for a Role, name).
+fn parse_role_identity(identity: &str) -> Option<(&str, Option<&str>, &str)> {
+    if let Some(name) = identity.strip_prefix("clusterrole:") {
+        return Some(("ClusterRole", None, name));
+    }
+    let (namespace, name) = identity.strip_prefix("role:")?.split_once(':')?;
+    Some(("Role", Some(namespace), name))
+}
+
+/// A RoleBinding or ClusterRoleBinding of a scanned file, kept for joins across files (Helm
+/// charts and kustomize bases put a role and its binding in different files).
+#[derive(Debug, Clone)]
+pub struct BindingFact {
+    pub path: String,
+    pub role_kind: String,
+    pub role_name: String,
+    /// The binding's namespace (`default` when unset).
+    pub namespace: String,
+    pub cluster_wide: bool,
+    pub subjects: Vec<String>,
+}
+
+/// The bindings of one parsed Kubernetes file.
+pub fn binding_facts(path: &str, roots: &[crate::models::Node]) -> Vec<BindingFact> {
+    crate::models::k8s::objects(roots)
+        .iter()
+        .filter_map(|o| {
+            let b = binding(o)?;
+            Some(BindingFact {
+                path: path.to_string(),
+                role_kind: b.role_kind.to_string(),
+                role_name: b.role_name.to_string(),
+                namespace: o.namespace_or_default().to_string(),
+                cluster_wide: b.cluster_wide,
+                subjects: b.subjects.iter().map(|s| s.identity(o.namespace)).collect(),
+            })
+        })
+        .collect()
+}
+
+/// The checks whose findings are about a role's rules, named by [`role_identity`].
+const ROLE_CHECKS: [&str; 4] = [
+    "k8s-rbac-wildcard",
+    "k8s-secrets-read-cluster-wide",
+    "k8s-rbac-escalation-verbs",
+    "k8s-pod-exec-create-cluster-wide",
+];
+
+/// Of those, the ones that only hold for a ClusterRole granted in every namespace.
+const CLUSTER_WIDE_CHECKS: [&str; 2] = [
+    "k8s-secrets-read-cluster-wide",
+    "k8s-pod-exec-create-cluster-wide",
+];
+
+/// Join role findings with the bindings of the whole scanned tree, as the checks do within one
+/// file: a role the file itself binds to no one gets "bound to …" from the files that bind it,
+/// and a ClusterRole that the tree binds only namespace by namespace loses its cluster-wide
+/// findings.
+pub fn join_bindings(facts: &[BindingFact], findings: &mut Vec<Finding>) {
+    if facts.is_empty() {
+        return;
+    }
+    findings.retain_mut(|f| {
+        if f.kind != crate::findings::Kind::Grant || !ROLE_CHECKS.contains(&f.rule_id.as_str()) {
+            return true;
+        }
+        let Some((kind, namespace, name)) = f.identity.as_deref().and_then(parse_role_identity)
+        else {
+            return true;
+        };
+        let binds: Vec<&BindingFact> = facts
+            .iter()
+            .filter(|b| {
+                b.role_kind == kind
+                    && b.role_name == name
+                    && namespace.is_none_or(|ns| b.namespace == ns)
+            })
+            .collect();
+        if binds.is_empty() {
+            return true;
+        }
+        if CLUSTER_WIDE_CHECKS.contains(&f.rule_id.as_str())
+            && binds.iter().all(|b| !b.cluster_wide)
+        {
+            return false;
+        }
+        if binds.iter().any(|b| b.path == f.location.path) {
+            // The file binds it: the check has said to whom.
+            return true;
+        }
+        let mut who: Vec<&str> = binds
+            .iter()
+            .flat_map(|b| b.subjects.iter().map(String::as_str))
+            .collect();
+        who.sort_unstable();
+        who.dedup();
+        let mut files: Vec<&str> = binds.iter().map(|b| b.path.as_str()).collect();
+        files.sort_unstable();
+        files.dedup();
+        f.message.push_str(&format!(
+            " (bound to {} in {})",
+            who.join(", "),
+            files.join(", ")
+        ));
+        true
+    });
+}
+
 /// Roles the cluster ships (`system:*`) are not the manifest author's grant.
 fn is_builtin(role: &Object<'_>) -> bool {
     role.name.is_some_and(|n| n.starts_with("system:"))

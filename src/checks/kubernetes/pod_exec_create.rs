@@ -31,8 +31,9 @@ declare_check! {
     /// **Fix.** Grant these with a Role in the namespaces the workload manages; give people
     /// temporary, audited access for debugging instead of a standing service-account grant.
     ///
-    /// Not reported: ClusterRoles that the same file binds only with RoleBindings, and rules
-    /// with wildcards (reported by `k8s-rbac-wildcard`).
+    /// Not reported: ClusterRoles bound only with RoleBindings (in the same file, or, in a
+    /// working-tree scan, anywhere in the tree), and rules with wildcards (reported by
+    /// `k8s-rbac-wildcard`).
     pub struct PodExecCreate => POD_EXEC_CREATE {
         id: "k8s-pod-exec-create-cluster-wide",
         name: "Cluster-wide exec into pods or pod creation",

@@ -29,9 +29,9 @@ declare_check! {
     /// `resourceNames` when the workload reads known secrets; or mount the secret into the
     /// pod instead of reading it through the API.
     ///
-    /// Not reported: rules with `resourceNames`, and ClusterRoles that the same file binds only
-    /// with RoleBindings (which limit them to one namespace). Rules with `verbs: ["*"]` are
-    /// reported by `k8s-rbac-wildcard`.
+    /// Not reported: rules with `resourceNames`, and ClusterRoles bound only with RoleBindings
+    /// (which limit them to one namespace), in the same file or, in a working-tree scan,
+    /// anywhere in the tree. Rules with `verbs: ["*"]` are reported by `k8s-rbac-wildcard`.
     pub struct SecretsReadClusterWide => SECRETS_READ_CLUSTER_WIDE {
         id: "k8s-secrets-read-cluster-wide",
         name: "Cluster-wide read access to Secrets",
