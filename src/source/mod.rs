@@ -396,30 +396,21 @@ fn guarded(path: &str, stats: &ScanStats, run: impl FnOnce() -> Vec<Finding>) ->
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn skip_tallies_read_as_words() {
-        use super::{skip_tally, SkipReason};
-        assert_eq!(
-            skip_tally(SkipReason::ParseError.as_str(), 4),
-            "4 parse errors"
-        );
-        assert_eq!(
-            skip_tally(SkipReason::ParseError.as_str(), 1),
-            "1 parse error"
-        );
-        assert_eq!(skip_tally(SkipReason::Binary.as_str(), 3), "3 binary");
-        assert_eq!(skip_tally(SkipReason::TooLarge.as_str(), 2), "2 too large");
-        assert_eq!(
-            skip_tally(SkipReason::NotRegularFile.as_str(), 2),
-            "2 not regular files"
-        );
-        assert_eq!(
-            skip_tally(SkipReason::MissingObject.as_str(), 2),
-            "2 missing objects"
-        );
+        for (reason, count, words) in [
+            (SkipReason::ParseError, 4, "4 parse errors"),
+            (SkipReason::ParseError, 1, "1 parse error"),
+            (SkipReason::Binary, 3, "3 binary"),
+            (SkipReason::TooLarge, 2, "2 too large"),
+            (SkipReason::NotRegularFile, 2, "2 not regular files"),
+            (SkipReason::MissingObject, 2, "2 missing objects"),
+        ] {
+            assert_eq!(skip_tally(reason.as_str(), count), words);
+        }
     }
-
-    use super::*;
 
     #[test]
     fn classifies_binary_text_and_utf16() {
