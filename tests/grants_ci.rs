@@ -454,7 +454,7 @@ fn committed_check_docs_are_the_generated_ones() {
 }
 
 #[test]
-fn roles_and_bindings_in_different_files_are_joined() {
+fn kubernetes_objects_in_different_files_are_joined() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(
@@ -503,6 +503,24 @@ fn roles_and_bindings_in_different_files_are_joined() {
             .any(|f| f["rule_id"] == "k8s-secrets-read-cluster-wide"),
         "secret-reader is bound only in team-a: {report:#}"
     );
+
+    // A workload on the `default` account, which another file keeps from mounting its token.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n";
+    write(d, "shop/deployment.yaml", deployment);
+    let automount = |report: &Value| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "k8s-default-sa-automount")
+    };
+    assert!(automount(&scan_json(d, &[]).0));
+    write(
+        d,
+        "shop/accounts.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: shop\nautomountServiceAccountToken: false\n",
+    );
+    assert!(!automount(&scan_json(d, &[]).0));
 
     // Without the RoleBinding's file the ClusterRole may be bound anywhere: reported.
     std::fs::remove_file(d.join("team-a/binding.yaml")).unwrap();

@@ -32,10 +32,10 @@ declare_check! {
     /// **Fix.** Set `automountServiceAccountToken: false` in the pod spec (or on the `default`
     /// ServiceAccount); give workloads that do call the API their own service account.
     ///
-    /// Not reported: pods whose `default` ServiceAccount in the same file disables automounting,
-    /// and pods in a Helm (Go) template whose actions insert YAML (`{{- toYaml .Values.x |
-    /// nindent 8 }}`), where the rendered spec may name an account. A setting made on the
-    /// ServiceAccount in another file is not seen.
+    /// Not reported: pods whose `default` ServiceAccount disables automounting in the same file
+    /// (in a working-tree scan, anywhere in the tree), and pods in a Helm (Go) template whose
+    /// actions insert YAML (`{{- toYaml .Values.x | nindent 8 }}`), where the rendered spec may
+    /// name an account.
     pub struct DefaultSaAutomount => DEFAULT_SA_AUTOMOUNT {
         id: "k8s-default-sa-automount",
         name: "Default service account token mounted into workload pods",
@@ -88,12 +88,15 @@ impl Check for DefaultSaAutomount {
 }
 
 fn default_sa_disables_automount(objs: &[Object<'_>], ns: &str) -> bool {
-    objs.iter().any(|o| {
-        o.kind == "ServiceAccount"
-            && o.name == Some("default")
-            && o.namespace_or_default() == ns
-            && o.node
-                .get("automountServiceAccountToken")
-                .is_some_and(|v| v.value == Value::Bool(false))
-    })
+    objs.iter()
+        .any(|o| o.namespace_or_default() == ns && is_quiet_default_account(o))
+}
+
+/// A `default` ServiceAccount with `automountServiceAccountToken: false`.
+pub(super) fn is_quiet_default_account(o: &Object<'_>) -> bool {
+    o.kind == "ServiceAccount"
+        && o.name == Some("default")
+        && o.node
+            .get("automountServiceAccountToken")
+            .is_some_and(|v| v.value == Value::Bool(false))
 }

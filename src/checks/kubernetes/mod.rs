@@ -59,9 +59,35 @@ pub struct BindingFact {
     pub subjects: Vec<String>,
 }
 
-/// The bindings of one parsed Kubernetes file.
-pub fn binding_facts(path: &str, roots: &[crate::models::Node]) -> Vec<BindingFact> {
-    crate::models::k8s::objects(roots)
+/// What the files of a tree tell each other.
+#[derive(Debug, Default)]
+pub struct TreeFacts {
+    pub bindings: Vec<BindingFact>,
+    /// Namespaces whose `default` ServiceAccount sets `automountServiceAccountToken: false`.
+    pub quiet_default_accounts: Vec<String>,
+}
+
+impl TreeFacts {
+    pub fn is_empty(&self) -> bool {
+        self.bindings.is_empty() && self.quiet_default_accounts.is_empty()
+    }
+
+    pub fn extend(&mut self, other: TreeFacts) {
+        self.bindings.extend(other.bindings);
+        self.quiet_default_accounts
+            .extend(other.quiet_default_accounts);
+    }
+}
+
+/// The facts of one parsed Kubernetes file.
+pub fn tree_facts(path: &str, roots: &[crate::models::Node]) -> TreeFacts {
+    let objects = crate::models::k8s::objects(roots);
+    let quiet_default_accounts = objects
+        .iter()
+        .filter(|o| default_sa_automount::is_quiet_default_account(o))
+        .map(|o| o.namespace_or_default().to_string())
+        .collect();
+    let bindings = objects
         .iter()
         .filter_map(|o| {
             let b = binding(o)?;
@@ -74,7 +100,11 @@ pub fn binding_facts(path: &str, roots: &[crate::models::Node]) -> Vec<BindingFa
                 subjects: b.subjects.iter().map(|s| s.identity(o.namespace)).collect(),
             })
         })
-        .collect()
+        .collect();
+    TreeFacts {
+        bindings,
+        quiet_default_accounts,
+    }
 }
 
 /// The checks whose findings are about a role's rules, named by [`role_identity`].
@@ -91,16 +121,23 @@ const CLUSTER_WIDE_CHECKS: [&str; 2] = [
     "k8s-pod-exec-create-cluster-wide",
 ];
 
-/// Join role findings with the bindings of the whole scanned tree, as the checks do within one
-/// file: a role the file itself binds to no one gets "bound to …" from the files that bind it,
-/// and a ClusterRole that the tree binds only namespace by namespace loses its cluster-wide
-/// findings.
-pub fn join_bindings(facts: &[BindingFact], findings: &mut Vec<Finding>) {
-    if facts.is_empty() {
-        return;
-    }
+/// Join findings with the facts of the whole scanned tree, as the checks do within one file: a
+/// role the file itself binds to no one gets "bound to …" from the files that bind it, a
+/// ClusterRole that the tree binds only namespace by namespace loses its cluster-wide findings,
+/// and pods of a namespace whose `default` ServiceAccount does not automount lose theirs.
+pub fn join_across_files(tree: &TreeFacts, findings: &mut Vec<Finding>) {
+    let facts = &tree.bindings;
     findings.retain_mut(|f| {
-        if f.kind != crate::findings::Kind::Grant || !ROLE_CHECKS.contains(&f.rule_id.as_str()) {
+        if f.kind != crate::findings::Kind::Grant {
+            return true;
+        }
+        if f.rule_id == "k8s-default-sa-automount" {
+            return !tree.quiet_default_accounts.iter().any(|ns| {
+                f.identity.as_deref()
+                    == Some(&crate::models::k8s::service_account_identity(ns, "default"))
+            });
+        }
+        if !ROLE_CHECKS.contains(&f.rule_id.as_str()) {
             return true;
         }
         let Some((kind, namespace, name)) = f.identity.as_deref().and_then(parse_role_identity)
