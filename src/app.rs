@@ -371,7 +371,11 @@ pub fn run_scan(
     infos.extend(check_infos());
     let mut disabled_checks = config.checks.disable.clone();
     disabled_checks.extend(src.disable.iter().cloned());
-    let grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
+    let mut grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
+    // Git scans see changed files or many versions of each: joins need one whole tree.
+    if !src.is_git_scan() {
+        grants = grants.joining_files();
+    }
     let engine = Engine::new(
         rules,
         EngineOptions {
@@ -445,7 +449,6 @@ pub fn run_scan(
             respect_ignore_files: !src.no_ignore,
         };
         let mut findings = fsrc::scan_tree(&opts, scanner, &stats, &tick)?;
-        // Git scans see changed files or many versions of each: joins need one whole tree.
         detectors.grants.join_across_files(&mut findings);
         (findings, "working tree".to_string())
     };

@@ -319,8 +319,9 @@ pub struct GrantScanner {
     severity: HashMap<&'static str, Severity>,
     show_secrets: bool,
     /// What the Kubernetes files seen so far tell each other, for
-    /// [`GrantScanner::join_across_files`].
-    tree: std::sync::Mutex<kubernetes::TreeFacts>,
+    /// [`GrantScanner::join_across_files`]; gathered only when asked, since a history scan
+    /// would keep them for every version of every file.
+    tree: Option<std::sync::Mutex<kubernetes::TreeFacts>>,
 }
 
 impl GrantScanner {
@@ -348,15 +349,24 @@ impl GrantScanner {
             checks,
             severity,
             show_secrets,
-            tree: std::sync::Mutex::new(kubernetes::TreeFacts::default()),
+            tree: None,
         }
+    }
+
+    /// Gather what the files tell each other, for [`GrantScanner::join_across_files`] after
+    /// the scan of one whole tree.
+    pub fn joining_files(mut self) -> GrantScanner {
+        self.tree = Some(std::sync::Mutex::default());
+        self
     }
 
     /// After a scan of a whole tree: what only several files together show (a role in one,
     /// its binding in another). See [`kubernetes::join_across_files`].
     pub fn join_across_files(&self, findings: &mut Vec<Finding>) {
-        let tree = self.tree.lock().unwrap_or_else(|e| e.into_inner());
-        kubernetes::join_across_files(&tree, findings);
+        if let Some(tree) = &self.tree {
+            let tree = tree.lock().unwrap_or_else(|e| e.into_inner());
+            kubernetes::join_across_files(&tree, findings);
+        }
     }
 
     pub fn checks(&self) -> &[&'static dyn Check] {
@@ -411,12 +421,11 @@ impl GrantScanner {
             roots,
             index: LineIndex::new(bytes),
         };
-        if class.kind == FileKind::Kubernetes {
+        if let (Some(tree), FileKind::Kubernetes) = (&self.tree, class.kind) {
             let facts = || kubernetes::tree_facts(path, &doc.roots);
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(facts)) {
                 Ok(facts) if !facts.is_empty() => {
-                    let mut tree = self.tree.lock().unwrap_or_else(|e| e.into_inner());
-                    tree.extend(facts);
+                    tree.lock().unwrap_or_else(|e| e.into_inner()).extend(facts);
                 }
                 _ => {}
             }

@@ -126,16 +126,28 @@ const CLUSTER_WIDE_CHECKS: [&str; 2] = [
 /// ClusterRole that the tree binds only namespace by namespace loses its cluster-wide findings,
 /// and pods of a namespace whose `default` ServiceAccount does not automount lose theirs.
 pub fn join_across_files(tree: &TreeFacts, findings: &mut Vec<Finding>) {
-    let facts = &tree.bindings;
+    if tree.is_empty() {
+        return;
+    }
+    let quiet: std::collections::HashSet<String> = tree
+        .quiet_default_accounts
+        .iter()
+        .map(|ns| crate::models::k8s::service_account_identity(ns, "default"))
+        .collect();
+    let mut bindings_of: std::collections::HashMap<(&str, &str), Vec<&BindingFact>> =
+        std::collections::HashMap::new();
+    for b in &tree.bindings {
+        bindings_of
+            .entry((b.role_kind.as_str(), b.role_name.as_str()))
+            .or_default()
+            .push(b);
+    }
     findings.retain_mut(|f| {
         if f.kind != crate::findings::Kind::Grant {
             return true;
         }
         if f.rule_id == "k8s-default-sa-automount" {
-            return !tree.quiet_default_accounts.iter().any(|ns| {
-                f.identity.as_deref()
-                    == Some(&crate::models::k8s::service_account_identity(ns, "default"))
-            });
+            return f.identity.as_ref().is_none_or(|id| !quiet.contains(id));
         }
         if !ROLE_CHECKS.contains(&f.rule_id.as_str()) {
             return true;
@@ -144,13 +156,12 @@ pub fn join_across_files(tree: &TreeFacts, findings: &mut Vec<Finding>) {
         else {
             return true;
         };
-        let binds: Vec<&BindingFact> = facts
-            .iter()
-            .filter(|b| {
-                b.role_kind == kind
-                    && b.role_name == name
-                    && namespace.is_none_or(|ns| b.namespace == ns)
-            })
+        let binds: Vec<&BindingFact> = bindings_of
+            .get(&(kind, name))
+            .into_iter()
+            .flatten()
+            .filter(|b| namespace.is_none_or(|ns| b.namespace == ns))
+            .copied()
             .collect();
         if binds.is_empty() {
             return true;
