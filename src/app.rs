@@ -14,6 +14,7 @@ use crate::findings::Finding;
 use crate::report::{self, Report, RuleInfo};
 use crate::rules::RuleSet;
 use crate::source::{fs as fsrc, git as gitsrc, ContentScanner, ScanStats, SkipReason, Summary};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -467,12 +468,19 @@ pub fn run_scan(
 }
 
 fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
-    let scanned = run_scan(
+    // Read first: a bad baseline should stop the run before a long scan.
+    let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
+    let mut scanned = run_scan(
         &args.source,
         args.output.show_secrets,
         args.output.no_progress,
         None,
     )?;
+    if let Some(known) = baseline {
+        let before = scanned.findings.len();
+        scanned.findings.retain(|f| !known.contains(&f.fingerprint));
+        scanned.summary.baselined_findings = (before - scanned.findings.len()) as u64;
+    }
     let report = Report {
         findings: &scanned.findings,
         summary: &scanned.summary,
@@ -483,6 +491,29 @@ fn scan(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     emit(&report, &args.output)?;
     Ok(exit_code(&scanned.findings, args))
+}
+
+/// The fingerprints of a `--baseline`: a JSON report (version 1) of an earlier scan.
+fn load_baseline(path: &Path) -> anyhow::Result<HashSet<String>> {
+    let text = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read the baseline {}: {e}", path.display()))?;
+    let report: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "the baseline {} is not JSON ({e}); write one with `ferret scan --format json --output FILE`",
+            path.display()
+        )
+    })?;
+    let findings = match (report.get("version"), report.get("findings")) {
+        (Some(v), Some(serde_json::Value::Array(findings))) if v == 1 => findings,
+        _ => anyhow::bail!(
+            "the baseline {} is not a ferret JSON report (version 1, with findings); write one with `ferret scan --format json --output FILE`",
+            path.display()
+        ),
+    };
+    Ok(findings
+        .iter()
+        .filter_map(|f| f.get("fingerprint")?.as_str().map(str::to_string))
+        .collect())
 }
 
 fn apply_path_allowlist(findings: Vec<Finding>, config: &Config) -> anyhow::Result<Vec<Finding>> {

@@ -180,6 +180,10 @@ pub struct ScanArgs {
     /// Always exit 0 when the scan itself succeeded (report-only runs, e.g. SARIF upload).
     #[arg(long)]
     pub exit_zero: bool,
+    /// A JSON report of an earlier scan (`--format json`): findings with a fingerprint in it
+    /// are left out of this report and of the exit code, and counted.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// What makes `gap` exit with code 1.

@@ -215,6 +215,47 @@ fn fingerprints_survive_moves_and_renames() {
 }
 
 #[test]
+fn a_baseline_leaves_out_known_findings_and_fails_on_new_ones() {
+    let t = Tree::new();
+    t.write("a.env", &format!("K={SECRET_A}\n"));
+    let o = t.scan(&["--format", "json", "--output", "baseline.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    // The known secret moves: still known.
+    std::fs::remove_file(t.path().join("a.env")).unwrap();
+    t.write("moved/a.env", &format!("# moved\nK={SECRET_A}\n"));
+    let base = ["--baseline", "baseline.json", "--exclude", "baseline.json"];
+    let o = t.scan(&base);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 finding already in the baseline not shown"),
+        "{}",
+        stdout(&o)
+    );
+    // A new one fails the run, alone in the report.
+    t.write("b.env", &format!("K={SECRET_B}\n"));
+    let mut args = base.to_vec();
+    args.extend(["--format", "json"]);
+    let o = t.scan(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["findings"][0]["path"], "b.env");
+    assert_eq!(v["summary"]["baselined_findings"], 1);
+
+    // A baseline that cannot be used stops the run, naming the file.
+    t.write("bad.json", "{\"findings\": []}");
+    for (file, why) in [
+        ("missing.json", "cannot read"),
+        ("bad.json", "not a ferret JSON report"),
+    ] {
+        let o = t.scan(&["--baseline", file]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(file) && err.contains(why), "{err}");
+    }
+}
+
+#[test]
 fn inline_suppression_and_config_allowlists() {
     let t = Tree::new();
     t.write("a.txt", &format!("{SECRET_A} # ferret:allow\n{SECRET_B}\n"));

@@ -39,6 +39,7 @@ pub fn value(report: &Report<'_>) -> Value {
             "skipped_files": s.skipped_files,
             "warnings": s.warnings,
             "hidden_test_findings": s.hidden_test_findings,
+            "baselined_findings": s.baselined_findings,
             "elapsed_ms": (report.elapsed_secs * 1000.0).round() as u64,
         }
     })

@@ -158,6 +158,13 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
             plural(s.hidden_test_findings, "secret")
         );
     }
+    if s.baselined_findings > 0 {
+        let _ = writeln!(
+            out,
+            "{} already in the baseline not shown",
+            plural(s.baselined_findings, "finding")
+        );
+    }
     for w in &s.warnings {
         let _ = writeln!(out, "{} {}", st.paint("33", "warning:"), printable(w));
     }

@@ -169,6 +169,7 @@ impl ScanStats {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
             hidden_test_findings: 0,
+            baselined_findings: 0,
         }
     }
 }
@@ -186,6 +187,8 @@ pub struct Summary {
     /// Findings in test, fixture and example paths left out of the report (`--include-tests`
     /// shows them).
     pub hidden_test_findings: u64,
+    /// Findings left out because `--baseline` holds their fingerprint.
+    pub baselined_findings: u64,
 }
 
 impl Summary {
