@@ -50,7 +50,8 @@ fuzz_target!(|data: &[u8]| {
             detail: get(7),
         }],
         warnings: vec![get(8)],
-        hidden_test_findings: 0,
+        hidden_test_findings: 1,
+        baselined_findings: 1,
     };
     let rules = vec![RuleInfo {
         id: "fuzz-rule".into(),
