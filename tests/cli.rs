@@ -231,6 +231,13 @@ fn a_baseline_leaves_out_known_findings_and_fails_on_new_ones() {
         "{}",
         stdout(&o)
     );
+    let mut args = base.to_vec();
+    args.extend(["--format", "markdown"]);
+    let md = stdout(&t.scan(&args));
+    assert!(
+        md.contains("_Not shown: 1 finding already in the baseline._"),
+        "{md}"
+    );
     // A new one fails the run, alone in the report.
     t.write("b.env", &format!("K={SECRET_B}\n"));
     let mut args = base.to_vec();

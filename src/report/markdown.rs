@@ -188,6 +188,22 @@ fn tail(report: &Report<'_>) -> String {
         }
         out.push('\n');
     }
+    let mut not_shown = Vec::new();
+    if s.baselined_findings > 0 {
+        not_shown.push(format!(
+            "{} already in the baseline",
+            super::text::plural(s.baselined_findings, "finding")
+        ));
+    }
+    if s.hidden_test_findings > 0 {
+        not_shown.push(format!(
+            "{} in test, fixture or example paths",
+            super::text::plural(s.hidden_test_findings, "secret")
+        ));
+    }
+    if !not_shown.is_empty() {
+        let _ = writeln!(out, "_Not shown: {}._\n", not_shown.join("; "));
+    }
     if !s.warnings.is_empty() {
         out.push_str("### Warnings\n\n");
         for w in &s.warnings {

@@ -177,7 +177,8 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
     }
 }
 
-fn plural(n: u64, word: &str) -> String {
+/// "1 finding", "3 findings".
+pub(crate) fn plural(n: u64, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
