@@ -13,10 +13,13 @@
 
 use super::{yaml, Node, Value};
 
+/// The byte range of one template action, `{{` to `}}` inclusive.
+type Action = (usize, usize);
+
 /// The byte ranges of the template actions `{{ … }}` in `text`, in order. Quotes, raw strings
 /// and comments inside an action are skipped, so a `}}` inside them does not end it. An action
 /// with no end ends the list: the rest of the file is left as it is.
-fn actions(text: &[u8]) -> Vec<(usize, usize)> {
+fn actions(text: &[u8]) -> Vec<Action> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(open) = memchr::memmem::find(&text[at..], b"{{").map(|i| at + i) {
@@ -71,6 +74,11 @@ pub fn load(text: &[u8]) -> Option<Result<Vec<Node>, yaml::YamlError>> {
 /// or `None` when it holds no action. Linear in the text: what surrounds an action on its line
 /// is gathered gap by gap, so a line of a million actions costs no more than a million lines.
 pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
+    mask_and_actions(text).map(|(out, _)| out)
+}
+
+/// [`mask`], with the actions it masked.
+fn mask_and_actions(text: &[u8]) -> Option<(Vec<u8>, Vec<Action>)> {
     let found = actions(text);
     if found.is_empty() {
         return None;
@@ -161,7 +169,7 @@ pub fn mask(text: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(out)
+    Some((out, found))
 }
 
 /// What a line holds ahead of a point: only blanks and holes so far, the quote it is inside
@@ -251,10 +259,10 @@ fn opens_block_scalar(out: &[u8], line_start: usize) -> bool {
 /// fire on something *missing* (no service account named) cannot judge such a file: the
 /// inserted text may hold it.
 pub fn inserts_yaml(text: &[u8]) -> bool {
-    let Some(masked) = mask(text) else {
+    let Some((masked, found)) = mask_and_actions(text) else {
         return false;
     };
-    actions(text)
+    found
         .into_iter()
         .any(|(s, e)| masked[s] != b'x' && !is_quiet(&text[s + 2..e - 2]))
 }
