@@ -160,7 +160,7 @@ fn tail(report: &Report<'_>) -> String {
         let kinds: Vec<String> = s
             .skipped
             .iter()
-            .map(|(k, v)| crate::source::skip_tally(k, *v))
+            .map(|(k, v)| super::text::skip_tally(k, *v))
             .collect();
         let _ = writeln!(
             out,

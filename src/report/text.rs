@@ -126,11 +126,7 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
         report.elapsed_secs
     );
     if s.skipped_total() > 0 {
-        let detail: Vec<String> = s
-            .skipped
-            .iter()
-            .map(|(k, v)| crate::source::skip_tally(k, *v))
-            .collect();
+        let detail: Vec<String> = s.skipped.iter().map(|(k, v)| skip_tally(k, *v)).collect();
         let _ = writeln!(out, "Skipped: {}", detail.join(", "));
         for sk in s
             .skipped_files
@@ -177,6 +173,18 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
     }
 }
 
+/// One entry of a skip summary in words: "1 binary", "4 parse errors", "2 too large". `key` is
+/// a [`crate::source::SkipReason::as_str`].
+pub(crate) fn skip_tally(key: &str, count: u64) -> String {
+    let words = key.replace('_', " ");
+    // The reasons that are nouns take a plural; "binary", "too large", "unreadable" do not.
+    if matches!(key, "binary" | "too_large" | "unreadable") {
+        format!("{count} {words}")
+    } else {
+        plural(count, &words)
+    }
+}
+
 /// "1 finding", "3 findings".
 pub(crate) fn plural(n: u64, word: &str) -> String {
     if n == 1 {
@@ -191,6 +199,20 @@ mod tests {
     use super::*;
     use crate::findings::{FindingBuilder, Kind, Location};
     use crate::source::{SkipReason, Skipped, Summary};
+
+    #[test]
+    fn skip_tallies_read_as_words() {
+        for (reason, count, words) in [
+            (SkipReason::ParseError, 4, "4 parse errors"),
+            (SkipReason::ParseError, 1, "1 parse error"),
+            (SkipReason::Binary, 3, "3 binary"),
+            (SkipReason::TooLarge, 2, "2 too large"),
+            (SkipReason::NotRegularFile, 2, "2 not regular files"),
+            (SkipReason::MissingObject, 2, "2 missing objects"),
+        ] {
+            assert_eq!(skip_tally(reason.as_str(), count), words);
+        }
+    }
 
     /// Found by fuzzing (report_writers): the scope was written raw, so a NUL or an escape
     /// sequence in it reached the terminal.

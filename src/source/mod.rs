@@ -43,19 +43,6 @@ pub enum SkipReason {
     FindingLimit,
 }
 
-/// One entry of a skip summary in words: "1 binary", "4 parse errors", "2 too large". `key` is
-/// a [`SkipReason::as_str`].
-pub fn skip_tally(key: &str, count: u64) -> String {
-    let words = key.replace('_', " ");
-    // The reasons that are nouns take a plural; "binary", "too large", "unreadable" do not.
-    let noun = !matches!(key, "binary" | "too_large" | "unreadable");
-    match (count, noun) {
-        (1, _) | (_, false) => format!("{count} {words}"),
-        _ if key == "not_regular_file" => format!("{count} not regular files"),
-        _ => format!("{count} {words}s"),
-    }
-}
-
 impl SkipReason {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -400,20 +387,6 @@ fn guarded(path: &str, stats: &ScanStats, run: impl FnOnce() -> Vec<Finding>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn skip_tallies_read_as_words() {
-        for (reason, count, words) in [
-            (SkipReason::ParseError, 4, "4 parse errors"),
-            (SkipReason::ParseError, 1, "1 parse error"),
-            (SkipReason::Binary, 3, "3 binary"),
-            (SkipReason::TooLarge, 2, "2 too large"),
-            (SkipReason::NotRegularFile, 2, "2 not regular files"),
-            (SkipReason::MissingObject, 2, "2 missing objects"),
-        ] {
-            assert_eq!(skip_tally(reason.as_str(), count), words);
-        }
-    }
 
     #[test]
     fn classifies_binary_text_and_utf16() {
