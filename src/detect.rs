@@ -7,7 +7,7 @@
 //! is scanned as it is, and text is decoded (lossily) only for excerpts and identities.
 
 use crate::findings::{mask_secret, Finding, FindingBuilder, Kind, Location};
-use crate::prefilter::{follows_word_byte, is_word_byte, Hits, KeywordDfa};
+use crate::prefilter::{follows_word_byte, Hits, KeywordDfa};
 use crate::rules::{AfterKeyword, PathSet, Rule, RuleSet, AFTER_KEYWORD_MAX_PATTERNS};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -69,7 +69,7 @@ pub struct Engine {
 struct KeywordRule {
     rule: usize,
     /// A hit right after a word byte can be dropped for this rule
-    /// ([`Rule::word_start_literal`]).
+    /// ([`Rule::needs_word_start`]).
     word_start: bool,
     /// The rule's `after_keyword`: which check tests it, and its bit in the check's answer.
     after: Option<(u32, u8)>,
@@ -363,14 +363,9 @@ impl Engine {
                 if is_anchored && !starts_match(k) {
                     continue;
                 }
-                // Every match starts with the keyword at a word boundary, so a hit after a
-                // word byte is not the start of one (the whole-file reference keeps them all).
-                let word_start = !options.whole_file_search
-                    && k.as_bytes().first().is_some_and(|&b| is_word_byte(b))
-                    && rule
-                        .word_start_literal
-                        .as_ref()
-                        .is_some_and(|l| l.starts_with(k.as_bytes()));
+                // A hit after a word byte starts no match, and the match's own hit is kept
+                // (the whole-file reference keeps them all).
+                let word_start = !options.whole_file_search && rule.needs_word_start(k);
                 let entry = KeywordRule {
                     rule: i,
                     word_start,

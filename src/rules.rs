@@ -80,10 +80,9 @@ pub struct Rule {
     /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
     /// The engine tests it together with those of the other rules sharing the keyword.
     pub after_keyword: Option<AfterKeyword>,
-    /// When every match starts at a word boundary with this literal (lower case; e.g. `lob`
-    /// for `(?i)\blob…`): a keyword that begins it, found just after a word byte (`global`),
-    /// cannot start a match there, so the engine drops that hit.
-    pub word_start_literal: Option<Vec<u8>>,
+    /// The [`Rule::start_literals`] that a match can begin with only just after a word
+    /// boundary: `ld_` for `(?i:launchdarkly|\bld_)…` ([`Rule::needs_word_start`]).
+    pub word_bounded_starts: Vec<Vec<u8>>,
     /// Byte strings (ASCII lower case) one of which every match starts with, read off the
     /// regex: `vc[pikar]_` gives `vcp_`, `vci_`… `None` when a match can start otherwise (a
     /// repetition, a wide class, an empty alternative first). Compared ASCII
@@ -115,6 +114,26 @@ impl Rule {
 
     pub fn regex_source(&self) -> &str {
         self.regex.source()
+    }
+
+    /// Whether a hit of keyword `k` right after a word byte (`build_` for `ld_`) can be left
+    /// out: every match starts with a start literal that begins with one of the rule's
+    /// keywords, so its own hit is there, and a match starting with a literal that begins
+    /// with `k` never follows a word byte.
+    pub fn needs_word_start(&self, k: &str) -> bool {
+        let Some(starts) = &self.start_literals else {
+            return false;
+        };
+        let k = k.as_bytes();
+        k.first()
+            .is_some_and(|&b| crate::prefilter::is_word_byte(b))
+            && starts
+                .iter()
+                .all(|l| self.keywords.iter().any(|kw| l.starts_with(kw.as_bytes())))
+            && starts
+                .iter()
+                .filter(|l| l.starts_with(k))
+                .all(|l| self.word_bounded_starts.contains(l))
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -494,7 +513,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_len,
         max_match_newlines,
         max_match_non_space,
-        word_start_literal,
+        word_bounded_starts,
         start_literals,
     } = parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
     if !group_names.iter().any(|n| n == "secret") {
@@ -544,7 +563,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_newlines,
         max_match_non_space,
         after_keyword,
-        word_start_literal,
+        word_bounded_starts,
         start_literals,
         severity,
         confidence,
@@ -748,13 +767,13 @@ struct RegexFacts {
     max_match_len: Option<usize>,
     max_match_newlines: Option<usize>,
     max_match_non_space: Option<usize>,
-    word_start_literal: Option<Vec<u8>>,
+    word_bounded_starts: Vec<Vec<u8>>,
     start_literals: Option<Vec<Vec<u8>>>,
 }
 
 /// Check a regex's syntax without compiling it; return its capture group names, the longest
 /// match it can produce, the most line feeds and non-whitespace bytes a match can contain,
-/// and the literal every match starts with at a word boundary, if any.
+/// and the literals every match starts with.
 fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     use regex_syntax::hir::{Hir, HirKind};
     let hir = parse_hir(src)?;
@@ -773,62 +792,42 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     }
     let mut names = Vec::new();
     walk(&hir, &mut names);
-    let starts = start_literals(&hir);
+    let (starts, word_bounded_starts) = match start_literals(&hir) {
+        Some(literals) => {
+            let (bounded, _): (Vec<_>, Vec<_>) = literals.iter().partition(|(_, b)| *b);
+            let bounded = bounded.into_iter().map(|(l, _)| l.clone()).collect();
+            (
+                Some(literals.into_iter().map(|(l, _)| l).collect()),
+                bounded,
+            )
+        }
+        None => (None, Vec::new()),
+    };
     Ok(RegexFacts {
         group_names: names,
         max_match_len: hir.properties().maximum_len(),
         max_match_newlines: max_count(&hir, &|c| c == u32::from(b'\n')),
         max_match_non_space: max_count(&hir, &|c| !is_ascii_space(c)),
-        word_start_literal: word_start_literal(&hir, starts.as_deref()),
+        word_bounded_starts,
         start_literals: starts,
     })
 }
 
-/// The literal every match starts with just after a word boundary, in lower case: the common
-/// prefix of the start literals ([`start_literals`]) when the regex opens with a `\b`. `None`
-/// when it does not open that way or the start literals share no prefix.
-fn word_start_literal(
-    hir: &regex_syntax::hir::Hir,
-    start_literals: Option<&[Vec<u8>]>,
-) -> Option<Vec<u8>> {
-    use regex_syntax::hir::{HirKind, Look};
-    fn opens_with_word_boundary(h: &regex_syntax::hir::Hir) -> bool {
-        match h.kind() {
-            HirKind::Look(
-                Look::WordAscii
-                | Look::WordUnicode
-                | Look::WordStartAscii
-                | Look::WordStartUnicode
-                | Look::WordStartHalfAscii
-                | Look::WordStartHalfUnicode,
-            ) => true,
-            HirKind::Capture(c) => opens_with_word_boundary(&c.sub),
-            HirKind::Concat(v) => v.first().is_some_and(opens_with_word_boundary),
-            _ => false,
-        }
-    }
-    if !opens_with_word_boundary(hir) {
-        return None;
-    }
-    let (first, rest) = start_literals?.split_first()?;
-    let common = rest.iter().fold(first.len(), |n, s| {
-        n.min(first.iter().zip(s).take_while(|(a, b)| a == b).count())
-    });
-    (common > 0).then(|| first[..common].to_vec())
-}
-
 /// The set of byte strings (ASCII lower case) one of which starts every match of `hir`; see
 /// [`Rule::start_literals`]. Zero-width assertions are stepped over; a class of a few bytes
-/// (up to case) branches the set; anything else ends the strings there.
-fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::{Class, Hir, HirKind};
+/// (up to case) branches the set; anything else ends the strings there. Each string comes
+/// with whether a match starting with it starts just after a word boundary (`\b` before the
+/// string's first byte in every branch that yields it).
+fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<(Vec<u8>, bool)>> {
+    use regex_syntax::hir::{Class, Hir, HirKind, Look};
     /// Past this many strings the set stops growing (each string stays a true prefix).
     const MAX_STRINGS: usize = 64;
     /// Strings longer than any keyword need not grow further.
     const MAX_LEN: usize = 64;
     /// Prefixes of a match of some part of the regex, each with whether it is the whole of
-    /// that part's match (so what follows the part may extend it).
-    type Prefixes = Vec<(Vec<u8>, bool)>;
+    /// that part's match (so what follows the part may extend it) and whether a word
+    /// boundary comes before it.
+    type Prefixes = Vec<(Vec<u8>, bool, bool)>;
     /// The bytes (lower case) a class accepts, when they are few and all ASCII or bytes.
     fn class_bytes(c: &Class) -> Option<Vec<u8>> {
         let mut out: Vec<u8> = Vec::new();
@@ -864,29 +863,43 @@ fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     /// `a` followed by `b`: open strings of `a` extended by each of `b`'s.
     fn then(a: Prefixes, b: &Prefixes) -> Prefixes {
         let mut out = Prefixes::new();
-        for (p, open) in &a {
+        for (p, open, bounded) in &a {
             if !open || p.len() >= MAX_LEN {
-                out.push((p.clone(), false));
+                out.push((p.clone(), false, *bounded));
                 continue;
             }
-            for (q, q_open) in b {
+            for (q, q_open, q_bounded) in b {
                 let mut s = p.clone();
                 s.extend_from_slice(q);
-                out.push((s, *q_open));
+                // A boundary inside the string says nothing about its start.
+                let starts_bounded = *bounded || (p.is_empty() && *q_bounded);
+                out.push((s, *q_open, starts_bounded));
             }
             if out.len() > MAX_STRINGS {
-                return a.into_iter().map(|(p, _)| (p, false)).collect();
+                return a.into_iter().map(|(p, _, b)| (p, false, b)).collect();
             }
         }
         out
     }
     fn prefixes(h: &Hir) -> Prefixes {
-        let stop = || vec![(Vec::new(), false)];
+        let stop = || vec![(Vec::new(), false, false)];
         match h.kind() {
-            HirKind::Empty | HirKind::Look(_) => vec![(Vec::new(), true)],
-            HirKind::Literal(l) => vec![(l.0.to_ascii_lowercase(), true)],
+            // Before a word byte, each of these means no word byte comes right before it.
+            HirKind::Look(
+                Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode
+                | Look::Start
+                | Look::StartLF
+                | Look::StartCRLF,
+            ) => vec![(Vec::new(), true, true)],
+            HirKind::Empty | HirKind::Look(_) => vec![(Vec::new(), true, false)],
+            HirKind::Literal(l) => vec![(l.0.to_ascii_lowercase(), true, false)],
             HirKind::Class(c) => match class_bytes(c) {
-                Some(bytes) => bytes.into_iter().map(|b| (vec![b], true)).collect(),
+                Some(bytes) => bytes.into_iter().map(|b| (vec![b], true, false)).collect(),
                 None => stop(),
             },
             HirKind::Capture(c) => prefixes(&c.sub),
@@ -895,13 +908,13 @@ fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
                 let once = r.max == Some(1);
                 prefixes(&r.sub)
                     .into_iter()
-                    .map(|(p, open)| (p, open && once))
+                    .map(|(p, open, bounded)| (p, open && once, bounded))
                     .collect()
             }
             HirKind::Concat(v) => {
-                let mut acc = vec![(Vec::new(), true)];
+                let mut acc = vec![(Vec::new(), true, false)];
                 for x in v {
-                    if !acc.iter().any(|(_, open)| *open) {
+                    if !acc.iter().any(|(_, open, _)| *open) {
                         break;
                     }
                     acc = then(acc, &prefixes(x));
@@ -918,12 +931,28 @@ fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
             }
         }
     }
-    let mut strings: Vec<Vec<u8>> = prefixes(hir).into_iter().map(|(p, _)| p).collect();
-    if strings.iter().any(|s| s.is_empty()) {
+    let mut strings: Vec<(Vec<u8>, bool)> = prefixes(hir)
+        .into_iter()
+        .map(|(p, _, bounded)| {
+            // A `\b` before a byte other than a word byte means a word byte precedes it.
+            let bounded = bounded
+                && p.first()
+                    .is_some_and(|&b| crate::prefilter::is_word_byte(b));
+            (p, bounded)
+        })
+        .collect();
+    if strings.iter().any(|(s, _)| s.is_empty()) {
         return None;
     }
+    // A string one branch reaches without a boundary is not bounded.
     strings.sort_unstable();
-    strings.dedup();
+    strings.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 &= later.1;
+        }
+        same
+    });
     Some(strings)
 }
 
@@ -1205,36 +1234,63 @@ mod tests {
     }
 
     #[test]
-    fn word_start_literal_read_off_the_regex() {
-        let lit = |re: &str| {
+    fn word_bounded_starts_read_off_the_regex() {
+        let bounded = |re: &str| {
             parse_regex(re)
                 .unwrap()
-                .word_start_literal
+                .word_bounded_starts
+                .into_iter()
                 .map(|l| String::from_utf8(l).unwrap())
+                .collect::<Vec<_>>()
         };
+        assert_eq!(bounded(r"(?i:\blob[\w.]{0,4}key)\W(?P<secret>x)"), ["lob"]);
+        assert_eq!(bounded(r"\b(?P<secret>npm_[A-Za-z0-9]{36})"), ["npm_"]);
+        assert_eq!(bounded(r"(?m)^token=(?P<secret>\w+)"), ["token="]);
+        // Per branch: the boundary holds for the branch it opens.
         assert_eq!(
-            lit(r"(?i:\blob[\w.]{0,4}key)\W(?P<secret>live_[a-f0-9]{35})").as_deref(),
-            Some("lob")
+            bounded(r"(?i:launchdarkly|\bld_)[\s\S]{0,60}?\b(?P<secret>api-x)"),
+            ["ld_"]
         );
         assert_eq!(
-            lit(r"\b(?P<secret>npm_[A-Za-z0-9]{36})").as_deref(),
-            Some("npm_")
+            bounded(r"(?i)(?:aws_token|\bsession_token)=(?P<secret>\w+)"),
+            ["session_token="]
         );
-        assert_eq!(lit(r"(?i)\bOCI[\w.-]{0,20}token").as_deref(), Some("oci"));
-        // Alternatives share the prefix; a class of a few letters ends it.
-        assert_eq!(
-            lit(r"\b(?:secret_key_base|secret_token)=(?P<secret>\w+)").as_deref(),
-            Some("secret_")
+        // A string also reached without the boundary is not bounded.
+        assert!(bounded(r"(?:\bkey_|key_)(?P<secret>\w+)").is_empty());
+        // A boundary inside the string, or before a byte that is not a word byte, says
+        // nothing about what precedes the match.
+        assert!(bounded(r"x\bfoo(?P<secret>\w+)").is_empty());
+        assert!(bounded(r"\b-us(?P<secret>\w+)").is_empty());
+        assert!(bounded(r"(?P<secret>npm_[A-Za-z0-9]{36})").is_empty());
+    }
+
+    #[test]
+    fn keywords_whose_hits_need_a_word_start() {
+        let rule = |keywords: &str, regex: &str| {
+            let text = GOOD
+                .replace(r#"keywords = ["demo_"]"#, &format!("keywords = {keywords}"))
+                .replace(r"(?P<secret>demo_[a-z0-9]{8})", regex);
+            let mut set = RuleSet::default();
+            set.add_file_text("t", &text).unwrap();
+            set.rules.pop().unwrap()
+        };
+        let ld = rule(
+            r#"["launchdarkly", "ld_"]"#,
+            r"(?i:launchdarkly|\bld_)[\s\S]{0,60}?\b(?P<secret>api-[a-f0-9]{8})",
         );
-        assert_eq!(lit(r"\bvc[pikar]_(?P<secret>\w+)").as_deref(), Some("vc"));
-        // Not every match starts that way.
-        assert_eq!(
-            lit(r"(?i)(?:aws_token|\bsession_token)=(?P<secret>\w+)"),
-            None
+        assert!(ld.needs_word_start("ld_"));
+        assert!(!ld.needs_word_start("launchdarkly"));
+        // A keyword no match starts with: every match has another keyword's hit at its start.
+        let npm = rule(r#"["demo_", "token"]"#, r"\b(?P<secret>demo_[a-z0-9]{8})");
+        assert!(npm.needs_word_start("demo_") && npm.needs_word_start("token"));
+        // A match may start where no keyword is: any hit may be the one that finds it.
+        let loose = rule(
+            r#"["demo_"]"#,
+            r"(?:\bdemo_|pre_demo_)(?P<secret>[a-z0-9]{8})",
         );
-        assert_eq!(lit(r"x\bfoo(?P<secret>\w+)"), None);
-        assert_eq!(lit(r"\b[a-z]+(?P<secret>\w+)"), None);
-        assert_eq!(lit(r"(?P<secret>npm_[A-Za-z0-9]{36})"), None);
+        assert!(!loose.needs_word_start("demo_"));
+        let unbounded = rule(r#"["demo_"]"#, r"(?P<secret>demo_[a-z0-9]{8})");
+        assert!(!unbounded.needs_word_start("demo_"));
     }
 
     #[test]
