@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const PLATFORMS: &[(&str, &str)] = &[
     ("github", "github-actions"),
     ("gitlab", "gitlab-ci"),
@@ -219,9 +221,7 @@ fn hard_coded_passwords_are_masked_unless_asked() {
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
+    common::write_file(&dir.join(rel), text);
 }
 
 const WRITE_ALL: &str = "on: push\npermissions: write-all\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n";
