@@ -373,7 +373,8 @@ pub fn run_scan(
     let mut disabled_checks = config.checks.disable.clone();
     disabled_checks.extend(src.disable.iter().cloned());
     let mut grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
-    // Git scans see changed files or many versions of each: joins need one whole tree.
+    // Git scans see changed files or many versions of each: joins need one whole tree (staged
+    // and range scans join with the tree their changes land in afterwards).
     if !src.is_git_scan() {
         grants = grants.joining_files();
     }
@@ -440,7 +441,9 @@ pub fn run_scan(
             exclude,
         };
         let scan = gitsrc::scan(&opts, scanner, &stats, &tick)?;
-        (scan.findings, scan.scope)
+        let mut findings = scan.findings;
+        join_with_landing_tree(&opts, &mut findings, &stats);
+        (findings, scan.scope)
     } else {
         let opts = fsrc::WalkOptions {
             roots: src.paths.clone(),
@@ -465,6 +468,31 @@ pub fn run_scan(
         scope,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A staged or range scan reads only changed files: findings that files elsewhere in the tree
+/// bear on (a role changed here, bound in an unchanged file) are joined with the tree the
+/// changes land in, as a working-tree scan joins them. The tree is read only when there is
+/// such a finding, and a failure to read it leaves them as they are, with a warning.
+fn join_with_landing_tree(
+    opts: &gitsrc::GitOptions,
+    findings: &mut Vec<Finding>,
+    stats: &ScanStats,
+) {
+    if !findings.iter().any(checks::kubernetes::is_joinable) {
+        return;
+    }
+    let mut facts = checks::kubernetes::TreeFacts::default();
+    let read = gitsrc::visit_landing_tree(opts, &checks::may_be_kubernetes, &mut |path, bytes| {
+        facts.extend(checks::kubernetes_facts(path, bytes));
+    });
+    match read {
+        Ok(true) => checks::kubernetes::join_across_files(&facts, findings),
+        Ok(false) => {}
+        Err(e) => stats.warn(format!(
+            "Kubernetes findings not joined with the rest of the tree: {e:#}"
+        )),
+    }
 }
 
 fn scan(args: &ScanArgs) -> anyhow::Result<i32> {

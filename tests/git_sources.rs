@@ -750,3 +750,73 @@ fn grant_checks_see_whole_documents_of_edited_files() {
     assert_eq!(p["commit"], c2.as_str());
     assert_eq!(p["in_head"], true);
 }
+
+/// Kubernetes findings of a staged or range scan are joined with the files of the tree the
+/// changes land in, as a working-tree scan joins them: the unchanged file that binds a role
+/// edited here says to whom, and one that binds it namespace by namespace clears its
+/// cluster-wide findings.
+#[test]
+fn changed_kubernetes_roles_are_joined_with_unchanged_bindings() {
+    let r = Repo::new();
+    let binding = |kind: &str, name: &str, ns: &str, role: &str, sa: &str| {
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {sa}\n    namespace: {ns}\n"
+        )
+    };
+    r.write(
+        "rbac/ci-binding.yaml",
+        &binding("ClusterRoleBinding", "ci", "ci", "deployer", "pipeline"),
+    );
+    r.write(
+        "team-a/binding.yaml",
+        &binding("RoleBinding", "reader", "team-a", "secret-reader", "app"),
+    );
+    let base = r.commit_on(1, "bindings");
+    r.write(
+        "rbac/roles.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deployer\nrules:\n  - apiGroups: [\"*\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: secret-reader\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\", \"list\"]\n",
+    );
+    // Not yet committed: the binding of secret-reader is deleted in the working tree only.
+    r.git(&["add", "rbac/roles.yaml"]);
+    r.remove("team-a/binding.yaml");
+    let grants = |v: &Value| -> Vec<(String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "grant")
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let bound = "(bound to system:serviceaccount:ci:pipeline in rbac/ci-binding.yaml)";
+    let check = |v: &Value, what: &str| {
+        let found = grants(v);
+        assert_eq!(found.len(), 1, "{what}: {found:?}");
+        assert_eq!(found[0].0, "k8s-rbac-wildcard", "{what}");
+        assert!(found[0].1.ends_with(bound), "{what}: {found:?}");
+    };
+    // The index still holds the RoleBinding: secret-reader is granted in team-a only.
+    check(&scan_json(&r.work(), &["--staged"]), "staged");
+
+    r.git(&["checkout", "-q", "--", "team-a/binding.yaml"]);
+    r.commit_on(2, "roles");
+    let range = format!("{base}..HEAD");
+    check(&scan_json(&r.work(), &["--range", &range]), "range");
+
+    // Without the RoleBinding in the tree the range lands in, the ClusterRole may be bound
+    // anywhere: reported.
+    r.remove("team-a/binding.yaml");
+    r.commit_on(3, "drop the team-a binding");
+    let found = grants(&scan_json(&r.work(), &["--range", &range]));
+    assert!(
+        found
+            .iter()
+            .any(|(id, _)| id == "k8s-secrets-read-cluster-wide"),
+        "{found:?}"
+    );
+}

@@ -307,6 +307,28 @@ pub fn registry() -> Vec<&'static dyn Check> {
     all
 }
 
+/// Whether a file at `path` can be a Kubernetes manifest (they are YAML here).
+pub fn may_be_kubernetes(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+/// What a Kubernetes file tells the others (see [`kubernetes::TreeFacts`]); nothing for any
+/// other file, or one that does not load.
+pub fn kubernetes_facts(path: &str, bytes: &[u8]) -> kubernetes::TreeFacts {
+    let gather = || {
+        let class = classify(path, bytes).filter(|c| c.kind == FileKind::Kubernetes)?;
+        match parse(class, bytes) {
+            Parsed::Roots(roots) => Some(kubernetes::tree_facts(path, &roots)),
+            _ => None,
+        }
+    };
+    std::panic::catch_unwind(gather)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
 /// The check with this id.
 pub fn find_check(id: &str) -> Option<&'static dyn Check> {
     registry().into_iter().find(|c| c.info().id == id)

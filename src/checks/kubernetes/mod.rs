@@ -121,6 +121,12 @@ const CLUSTER_WIDE_CHECKS: [&str; 2] = [
     "k8s-pod-exec-create-cluster-wide",
 ];
 
+/// Whether [`join_across_files`] can change this finding.
+pub fn is_joinable(f: &Finding) -> bool {
+    f.kind == crate::findings::Kind::Grant
+        && (f.rule_id == "k8s-default-sa-automount" || ROLE_CHECKS.contains(&f.rule_id.as_str()))
+}
+
 /// Join findings with the facts of the whole scanned tree, as the checks do within one file: a
 /// role the file itself binds to no one gets "bound to …" from the files that bind it, a
 /// ClusterRole that the tree binds only namespace by namespace loses its cluster-wide findings,
@@ -143,14 +149,11 @@ pub fn join_across_files(tree: &TreeFacts, findings: &mut Vec<Finding>) {
             .push(b);
     }
     findings.retain_mut(|f| {
-        if f.kind != crate::findings::Kind::Grant {
+        if !is_joinable(f) {
             return true;
         }
         if f.rule_id == "k8s-default-sa-automount" {
             return f.identity.as_ref().is_none_or(|id| !quiet.contains(id));
-        }
-        if !ROLE_CHECKS.contains(&f.rule_id.as_str()) {
-            return true;
         }
         let Some((kind, namespace, name)) = f.identity.as_deref().and_then(parse_role_identity)
         else {

@@ -91,6 +91,81 @@ pub fn scan(
     }
 }
 
+/// What the rest of a repository says about a scan of changes: a staged or range scan reads
+/// only what changed, yet a finding there can depend on files that did not change (a
+/// Kubernetes role edited here, bound in an unchanged file). This offers the tree those
+/// changes land in (the index, or the range's head commit) to `visit(path, content)`, blob
+/// by blob, for the paths `wanted` accepts that are not excluded, within the blob size
+/// limit. Unreadable blobs are passed over: they only add context. False for a history
+/// scan, which has many trees and no one to offer.
+pub fn visit_landing_tree(
+    opts: &GitOptions,
+    wanted: &dyn Fn(&str) -> bool,
+    visit: &mut dyn FnMut(&str, &[u8]),
+) -> anyhow::Result<bool> {
+    configure_libgit2();
+    let repo = open(&opts.path)?;
+    let exclude = build_exclude(&opts.exclude)?;
+    if matches!(opts.mode, GitMode::History { .. }) {
+        return Ok(false);
+    }
+    // libgit2 hangs on a truncated loose object (see `loose`): a damaged tree stops here, a
+    // damaged blob is never read.
+    let damaged = loose::check(&repo)?;
+    let mut entries: Vec<(String, Oid)> = Vec::new();
+    let mut keep = |path: String, id: Oid| {
+        if wanted(&path) && !exclude.excludes(&path) {
+            entries.push((path, id));
+        }
+    };
+    match &opts.mode {
+        GitMode::History { .. } => return Ok(false),
+        GitMode::Staged => {
+            let index = repo
+                .index()
+                .map_err(|e| anyhow::anyhow!("cannot read the index: {}", e.message()))?;
+            for entry in index.iter() {
+                // Stage 0 only: the others are the sides of an unresolved merge.
+                let stage = (entry.flags >> 12) & 0x3;
+                let file = entry.mode & 0o170000 == 0o100000;
+                if stage == 0 && file {
+                    keep(lossy(&entry.path), entry.id);
+                }
+            }
+        }
+        GitMode::Range(spec) => {
+            let (_, head) = history::range_ends(&repo, spec)?;
+            let tree = repo.find_commit(head).and_then(|c| c.tree()).map_err(|e| {
+                anyhow::anyhow!("cannot read the range head's tree: {}", e.message())
+            })?;
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                let file = matches!(entry.filemode(), 0o100644 | 0o100755 | 0o100664);
+                if file {
+                    keep(format!("{dir}{}", lossy(entry.name_bytes())), entry.id());
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .map_err(|e| anyhow::anyhow!("cannot walk the range head's tree: {}", e.message()))?;
+        }
+    }
+    let odb = repo
+        .odb()
+        .map_err(|e| anyhow::anyhow!("cannot open the object database: {}", e.message()))?;
+    for (path, id) in entries {
+        if damaged.blobs.contains_key(&id) {
+            continue;
+        }
+        match odb.read_header(id) {
+            Ok((size, ObjectType::Blob)) if size as u64 <= opts.max_blob_size => {}
+            _ => continue,
+        }
+        if let Ok(blob) = odb.read(id) {
+            visit(&path, blob.data());
+        }
+    }
+    Ok(true)
+}
+
 /// Process-wide libgit2 settings, applied once.
 fn configure_libgit2() {
     static ONCE: Once = Once::new();
