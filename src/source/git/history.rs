@@ -5,6 +5,7 @@
 use super::provenance::{self, CommitRow, LoggedChange, Tips, WalkLog, NO_BLOB};
 use super::treediff::{diff_trees, list_tree, Change, EntryKind, Event, Unreadable};
 use super::{lossy, short, Ctx, GitScan, JobSender};
+use crate::report::text::plural;
 use crate::source::{ScanStats, SkipReason};
 use git2::{ObjectType, Oid, Repository, Sort};
 use std::collections::{HashMap, HashSet};
@@ -413,8 +414,9 @@ pub(crate) fn scan_history(
     Ok(GitScan {
         findings,
         scope: format!(
-            "{what}{since_note} ({} commits, {blobs} distinct blobs)",
-            commits
+            "{what}{since_note} ({}, {})",
+            plural(commits as u64, "commit"),
+            plural(blobs, "distinct blob")
         ),
     })
 }
@@ -467,7 +469,7 @@ pub(crate) fn scan_range(ctx: &Ctx<'_>, range: &str) -> anyhow::Result<GitScan> 
     let findings = provenance::attach(ctx, collected.groups, log, &tips);
     Ok(GitScan {
         findings,
-        scope: format!("range {range} ({commits} commits)"),
+        scope: format!("range {range} ({})", plural(commits as u64, "commit")),
     })
 }
 

@@ -3,6 +3,7 @@
 //! unstaged edits in the working tree play no part and the cost follows the size of the change.
 
 use super::{lossy, Ctx, GitScan};
+use crate::report::text::plural;
 use crate::source::SkipReason;
 use git2::{Delta, DiffOptions, ErrorCode, FileMode};
 use std::collections::HashSet;
@@ -88,9 +89,6 @@ pub(crate) fn scan_staged(ctx: &Ctx<'_>) -> anyhow::Result<GitScan> {
     findings.sort_by(|a, b| a.order(b));
     Ok(GitScan {
         findings,
-        scope: format!(
-            "staged changes ({files} file{})",
-            if files == 1 { "" } else { "s" }
-        ),
+        scope: format!("staged changes ({})", plural(files as u64, "file")),
     })
 }
