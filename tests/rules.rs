@@ -72,3 +72,31 @@ fn every_keyword_occurs_in_every_example_match() {
         }
     }
 }
+
+/// The rule docs/rules.md shows as the format is one `ferret rules check` accepts, examples and
+/// all: a reader copying it starts from a working rule.
+#[test]
+fn the_documented_rule_passes_rules_check() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/rules.md")).unwrap();
+    let start = doc
+        .find("```toml\n[[rules]]")
+        .expect("a rule in docs/rules.md")
+        + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("documented.toml");
+    std::fs::write(&file, &doc[start..end]).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferret"))
+        .args(["rules", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
