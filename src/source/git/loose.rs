@@ -20,12 +20,62 @@ pub struct DamagedObjects {
     pub blobs: HashMap<Oid, String>,
 }
 
-/// Inflate every loose object of `repo`. Errors when a damaged object is not a blob.
+/// Inflate every loose object `repo` can read: in its object store (shared by all its
+/// worktrees) and in the stores that store borrows from. Errors when a damaged object is not a
+/// blob.
 pub fn check(repo: &Repository) -> anyhow::Result<DamagedObjects> {
-    let objects = repo.path().join("objects");
     let mut damaged = DamagedObjects::default();
-    let Ok(dirs) = std::fs::read_dir(&objects) else {
-        return Ok(damaged);
+    for objects in object_stores(repo) {
+        check_store(repo, &objects, &mut damaged)?;
+    }
+    Ok(damaged)
+}
+
+/// Git follows alternates this many stores deep.
+const MAX_ALTERNATE_DEPTH: usize = 5;
+
+/// The repository's object directory (in the common directory: a linked worktree has none of
+/// its own) and those its `objects/info/alternates` lists, recursively, each once.
+fn object_stores(repo: &Repository) -> Vec<std::path::PathBuf> {
+    let own = repo.commondir().join("objects");
+    let mut stores = vec![std::fs::canonicalize(&own).unwrap_or(own)];
+    let mut next = 0;
+    let mut depth_of = vec![0usize];
+    while next < stores.len() {
+        let (store, depth) = (stores[next].clone(), depth_of[next]);
+        next += 1;
+        if depth >= MAX_ALTERNATE_DEPTH {
+            continue;
+        }
+        let Ok(list) = std::fs::read_to_string(store.join("info/alternates")) else {
+            continue;
+        };
+        for line in list.lines() {
+            let line = line.trim();
+            // Comments, and quoted paths (C-style escapes), which git itself rarely writes.
+            if line.is_empty() || line.starts_with('#') || line.starts_with('"') {
+                continue;
+            }
+            // A relative path is relative to the store that lists it.
+            let path = store.join(line);
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            if !stores.contains(&path) {
+                stores.push(path);
+                depth_of.push(depth + 1);
+            }
+        }
+    }
+    stores
+}
+
+/// Inflate the loose objects of one object directory into `damaged`.
+fn check_store(
+    repo: &Repository,
+    objects: &Path,
+    damaged: &mut DamagedObjects,
+) -> anyhow::Result<()> {
+    let Ok(dirs) = std::fs::read_dir(objects) else {
+        return Ok(());
     };
     for dir in dirs.flatten() {
         let name = dir.file_name();
@@ -55,7 +105,7 @@ pub fn check(repo: &Repository) -> anyhow::Result<DamagedObjects> {
             }
         }
     }
-    Ok(damaged)
+    Ok(())
 }
 
 #[derive(Debug, PartialEq)]
