@@ -763,10 +763,17 @@ fn changed_kubernetes_roles_are_joined_with_unchanged_bindings() {
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {sa}\n    namespace: {ns}\n"
         )
     };
-    r.write(
-        "rbac/ci-binding.yaml",
-        &binding("ClusterRoleBinding", "ci", "ci", "deployer", "pipeline"),
-    );
+    // Read as a scan reads it: Windows tools write UTF-16.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            binding("ClusterRoleBinding", "ci", "ci", "deployer", "pipeline")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::create_dir_all(r.work().join("rbac")).unwrap();
+    std::fs::write(r.work().join("rbac/ci-binding.yaml"), utf16).unwrap();
     r.write(
         "team-a/binding.yaml",
         &binding("RoleBinding", "reader", "team-a", "secret-reader", "app"),

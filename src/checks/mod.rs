@@ -314,8 +314,25 @@ pub fn may_be_kubernetes(path: &str) -> bool {
 }
 
 /// What a Kubernetes file tells the others (see [`kubernetes::TreeFacts`]); nothing for any
-/// other file, or one that does not load.
-pub fn kubernetes_facts(path: &str, bytes: &[u8]) -> kubernetes::TreeFacts {
+/// other file, or one that does not load. The file's raw content is read as a scan reads it
+/// (UTF-16 transcoded, the text before a NUL byte of binary content).
+pub fn kubernetes_facts(path: &str, raw: &[u8]) -> kubernetes::TreeFacts {
+    use crate::source::Content;
+    let transcoded;
+    let bytes = match crate::source::classify(raw) {
+        Content::Text(b) => b,
+        Content::Transcoded(b) => {
+            transcoded = b;
+            &transcoded
+        }
+        Content::Binary { header } => header,
+    };
+    // Only bindings and ServiceAccounts that do not mount their token make facts: most files
+    // of a tree are passed over without parsing them.
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    if !has(b"Binding") && !has(b"automountServiceAccountToken") {
+        return kubernetes::TreeFacts::default();
+    }
     let gather = || {
         let class = classify(path, bytes).filter(|c| c.kind == FileKind::Kubernetes)?;
         match parse(class, bytes) {
