@@ -373,10 +373,13 @@ pub fn run_scan(
     let mut disabled_checks = config.checks.disable.clone();
     disabled_checks.extend(src.disable.iter().cloned());
     let mut grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
-    // Git scans see changed files or many versions of each: joins need one whole tree (staged
-    // and range scans join with the tree their changes land in afterwards).
+    // Git scans see changed files or many versions of each: joins need one whole tree. Staged
+    // and range scans join with the tree their changes land in afterwards; history scans join
+    // within each file only.
     if !src.is_git_scan() {
         grants = grants.joining_files();
+    } else if src.staged || src.range.is_some() {
+        grants = grants.joined_afterwards();
     }
     let engine = Engine::new(
         rules,

@@ -504,6 +504,48 @@ fn kubernetes_objects_in_different_files_are_joined() {
         "secret-reader is bound only in team-a: {report:#}"
     );
 
+    // A ClusterRole its own file binds in one namespace, and another file binds cluster-wide:
+    // it reaches every namespace.
+    write(
+        d,
+        "audit/role.yaml",
+        &format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: auditor\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"list\"]\n---\n{}",
+            binding("RoleBinding", "audit", "team-a", "auditor", "app")
+        ),
+    );
+    let (report, _) = scan_json(d, &[]);
+    let auditor = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == "k8s-secrets-read-cluster-wide")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(auditor(&report).is_empty(), "{report:#}");
+    write(
+        d,
+        "audit/everywhere.yaml",
+        &binding(
+            "ClusterRoleBinding",
+            "audit-all",
+            "ops",
+            "auditor",
+            "scanner",
+        ),
+    );
+    let found = auditor(&scan_json(d, &[]).0);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].ends_with(
+            "(bound to system:serviceaccount:team-a:app) (also bound to system:serviceaccount:ops:scanner in audit/everywhere.yaml)"
+        ),
+        "{found:?}"
+    );
+    std::fs::remove_dir_all(d.join("audit")).unwrap();
+
     // A workload on the `default` account, which another file keeps from mounting its token.
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n";
     write(d, "shop/deployment.yaml", deployment);

@@ -200,6 +200,9 @@ pub struct Document<'a> {
     /// One root per YAML document (Kubernetes files often hold several); one for JSON/HCL.
     pub roots: Vec<Node>,
     pub index: LineIndex<'a>,
+    /// The scan joins Kubernetes objects across files afterwards
+    /// ([`kubernetes::join_across_files`]): what another file can change is left to that join.
+    pub other_files_joined: bool,
 }
 
 impl Document<'_> {
@@ -361,6 +364,9 @@ pub struct GrantScanner {
     /// [`GrantScanner::join_across_files`]; gathered only when asked, since a history scan
     /// would keep them for every version of every file.
     tree: Option<std::sync::Mutex<kubernetes::TreeFacts>>,
+    /// Kubernetes objects are joined across files after the scan (with `tree`, or with the
+    /// tree a staged or range scan's changes land in).
+    joined_after: bool,
 }
 
 impl GrantScanner {
@@ -389,6 +395,7 @@ impl GrantScanner {
             severity,
             show_secrets,
             tree: None,
+            joined_after: false,
         }
     }
 
@@ -396,6 +403,14 @@ impl GrantScanner {
     /// the scan of one whole tree.
     pub fn joining_files(mut self) -> GrantScanner {
         self.tree = Some(std::sync::Mutex::default());
+        self.joined_after = true;
+        self
+    }
+
+    /// The findings will be joined with facts gathered elsewhere (the tree a staged or range
+    /// scan's changes land in): checks leave to that join what other files can change.
+    pub fn joined_afterwards(mut self) -> GrantScanner {
+        self.joined_after = true;
         self
     }
 
@@ -459,6 +474,7 @@ impl GrantScanner {
             kind: class.kind,
             roots,
             index: LineIndex::new(bytes),
+            other_files_joined: self.joined_after,
         };
         if let (Some(tree), FileKind::Kubernetes) = (&self.tree, class.kind) {
             let facts = || kubernetes::tree_facts(path, &doc.roots);

@@ -313,6 +313,7 @@ pub(crate) mod test_support {
             kind,
             roots: vec![root],
             index: LineIndex::new(text.as_bytes()),
+            other_files_joined: false,
         };
         assert!(check.applies_to(kind));
         let mut out = Vec::new();

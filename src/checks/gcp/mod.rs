@@ -243,6 +243,7 @@ pub(crate) mod test_support {
             kind: FileKind::Terraform,
             roots: vec![root],
             index: LineIndex::new(text.as_bytes()),
+            other_files_joined: false,
         };
         assert!(check.applies_to(FileKind::Terraform));
         let mut out = Vec::new();

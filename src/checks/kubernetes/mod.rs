@@ -174,21 +174,24 @@ pub fn join_across_files(tree: &TreeFacts, findings: &mut Vec<Finding>) {
         {
             return false;
         }
-        if binds.iter().any(|b| b.path == f.location.path) {
-            // The file binds it: the check has said to whom.
+        // Bindings in the finding's own file: the check has said to whom.
+        let (here, elsewhere): (Vec<&BindingFact>, Vec<&BindingFact>) =
+            binds.iter().partition(|b| b.path == f.location.path);
+        if elsewhere.is_empty() {
             return true;
         }
-        let mut who: Vec<&str> = binds
+        let mut who: Vec<&str> = elsewhere
             .iter()
             .flat_map(|b| b.subjects.iter().map(String::as_str))
             .collect();
         who.sort_unstable();
         who.dedup();
-        let mut files: Vec<&str> = binds.iter().map(|b| b.path.as_str()).collect();
+        let mut files: Vec<&str> = elsewhere.iter().map(|b| b.path.as_str()).collect();
         files.sort_unstable();
         files.dedup();
         f.message.push_str(&format!(
-            " (bound to {} in {})",
+            " ({}bound to {} in {})",
+            if here.is_empty() { "" } else { "also " },
             who.join(", "),
             files.join(", ")
         ));
@@ -277,12 +280,17 @@ fn authored_rules<'o, 'a>(
 }
 
 /// The rules of a file's ClusterRoles that reach every namespace, each with its role: roles the
-/// cluster ships and ClusterRoles the file binds only namespace by namespace are left out.
+/// cluster ships are left out, and so are ClusterRoles the file binds only namespace by
+/// namespace, unless the other files are joined afterwards (one of them may bind the role
+/// cluster-wide; the join drops what the whole tree binds namespace by namespace).
 fn cluster_wide_rules<'o, 'a>(
+    doc: &Document<'_>,
     objects: &'o [Object<'a>],
 ) -> impl Iterator<Item = (&'o Object<'a>, PolicyRule<'a>)> + 'o {
-    let reach_every_namespace =
-        |o: &&Object<'_>| o.kind == "ClusterRole" && !is_builtin(o) && !only_namespaced(objects, o);
+    let joined = doc.other_files_joined;
+    let reach_every_namespace = move |o: &&Object<'_>| {
+        o.kind == "ClusterRole" && !is_builtin(o) && (joined || !only_namespaced(objects, o))
+    };
     rules_of(objects.iter().filter(reach_every_namespace)).map(|(role, _, rule)| (role, rule))
 }
 

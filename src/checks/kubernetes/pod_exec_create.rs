@@ -31,9 +31,9 @@ declare_check! {
     /// **Fix.** Grant these with a Role in the namespaces the workload manages; give people
     /// temporary, audited access for debugging instead of a standing service-account grant.
     ///
-    /// Not reported: ClusterRoles bound only with RoleBindings (in the same file, or, in a
-    /// working-tree scan, anywhere in the tree), and rules with wildcards (reported by
-    /// `k8s-rbac-wildcard`).
+    /// Not reported: ClusterRoles bound only with RoleBindings (in the tree, for a
+    /// working-tree, staged or range scan, or in the same file, for a history scan), and rules
+    /// with wildcards (reported by `k8s-rbac-wildcard`).
     pub struct PodExecCreate => POD_EXEC_CREATE {
         id: "k8s-pod-exec-create-cluster-wide",
         name: "Cluster-wide exec into pods or pod creation",
@@ -55,7 +55,7 @@ impl Check for PodExecCreate {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for (role, rule) in super::cluster_wide_rules(&objs) {
+        for (role, rule) in super::cluster_wide_rules(doc, &objs) {
             let core = rule.api_groups.iter().any(|(g, _)| g.is_empty());
             if !core {
                 continue;

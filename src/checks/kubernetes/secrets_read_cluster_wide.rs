@@ -30,8 +30,9 @@ declare_check! {
     /// pod instead of reading it through the API.
     ///
     /// Not reported: rules with `resourceNames`, and ClusterRoles bound only with RoleBindings
-    /// (which limit them to one namespace), in the same file or, in a working-tree scan,
-    /// anywhere in the tree. Rules with `verbs: ["*"]` are reported by `k8s-rbac-wildcard`.
+    /// (which limit them to one namespace): in the tree, for a working-tree, staged or range
+    /// scan, or in the same file, for a history scan. Rules with `verbs: ["*"]` are reported
+    /// by `k8s-rbac-wildcard`.
     pub struct SecretsReadClusterWide => SECRETS_READ_CLUSTER_WIDE {
         id: "k8s-secrets-read-cluster-wide",
         name: "Cluster-wide read access to Secrets",
@@ -55,7 +56,7 @@ impl Check for SecretsReadClusterWide {
 
     fn run(&self, doc: &Document<'_>, out: &mut Vec<Finding>) {
         let objs = objects(&doc.roots);
-        for (role, rule) in super::cluster_wide_rules(&objs) {
+        for (role, rule) in super::cluster_wide_rules(doc, &objs) {
             let Some(secrets) = rule.resource("secrets") else {
                 continue;
             };
