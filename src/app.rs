@@ -490,8 +490,21 @@ fn join_with_landing_tree(
         facts.extend(checks::kubernetes_facts(path, bytes));
     });
     match read {
-        Ok(true) => checks::kubernetes::join_across_files(&facts, findings),
-        Ok(false) => {}
+        Ok(Some(unread)) => {
+            checks::kubernetes::join_across_files(&facts, findings);
+            if !unread.is_empty() {
+                const NAMED: usize = 5;
+                let mut named = unread[..unread.len().min(NAMED)].join(", ");
+                if unread.len() > NAMED {
+                    named.push_str(&format!(" and {} more", unread.len() - NAMED));
+                }
+                stats.warn(format!(
+                    "Kubernetes findings joined without {} of the tree that could not be read: {named}",
+                    crate::report::text::plural(unread.len() as u64, "file"),
+                ));
+            }
+        }
+        Ok(None) => {}
         Err(e) => stats.warn(format!(
             "Kubernetes findings not joined with the rest of the tree: {e:#}"
         )),

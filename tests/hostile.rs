@@ -1107,7 +1107,15 @@ fn truncated_objects_in_a_shared_object_store_do_not_hang_the_git_scan() {
                 let e = skipped(&v, "rbac/binding.yaml", "missing_object");
                 assert!(e["detail"].as_str().unwrap().contains("truncated"), "{e}");
             } else {
-                // The binding cannot be read: the role may be bound anywhere.
+                // The binding cannot be read: the role may be bound anywhere, and the report
+                // says which file of the tree was missing.
+                assert!(
+                    v["summary"]["warnings"].to_string().contains(
+                        "joined without 1 file of the tree that could not be read: rbac/binding.yaml"
+                    ),
+                    "{:#}",
+                    v["summary"]
+                );
                 assert!(
                     v["findings"]
                         .as_array()

@@ -108,10 +108,7 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
     let head = if n == 0 {
         st.paint("32", "No findings")
     } else {
-        st.paint(
-            "1",
-            &format!("{n} finding{}", if n == 1 { "" } else { "s" }),
-        )
+        st.paint("1", &plural(n as u64, "finding"))
     };
     let _ = write!(out, "{head}");
     if !parts.is_empty() {
@@ -119,9 +116,9 @@ fn summary(report: &Report<'_>, st: &Style, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        " in {}: {} files, {} scanned in {:.2}s",
+        " in {}: {}, {} scanned in {:.2}s",
         printable(&report.scope),
-        s.files_scanned,
+        plural(s.files_scanned, "file"),
         human_bytes(s.bytes_scanned),
         report.elapsed_secs
     );

@@ -96,18 +96,18 @@ pub fn scan(
 /// Kubernetes role edited here, bound in an unchanged file). This offers the tree those
 /// changes land in (the index, or the range's head commit) to `visit(path, content)`, blob
 /// by blob, for the paths `wanted` accepts that are not excluded, within the blob size
-/// limit. Unreadable blobs are passed over: they only add context. False for a history
-/// scan, which has many trees and no one to offer.
+/// limit. Returns the paths whose blobs could not be read (passed over), or `None` for a
+/// history scan, which has many trees and no one to offer.
 pub fn visit_landing_tree(
     opts: &GitOptions,
     wanted: &dyn Fn(&str) -> bool,
     visit: &mut dyn FnMut(&str, &[u8]),
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<Vec<String>>> {
     configure_libgit2();
     let repo = open(&opts.path)?;
     let exclude = build_exclude(&opts.exclude)?;
     if matches!(opts.mode, GitMode::History { .. }) {
-        return Ok(false);
+        return Ok(None);
     }
     // libgit2 hangs on a truncated loose object (see `loose`): a damaged tree stops here, a
     // damaged blob is never read.
@@ -119,7 +119,7 @@ pub fn visit_landing_tree(
         }
     };
     match &opts.mode {
-        GitMode::History { .. } => return Ok(false),
+        GitMode::History { .. } => return Ok(None),
         GitMode::Staged => {
             let index = repo
                 .index()
@@ -151,19 +151,27 @@ pub fn visit_landing_tree(
     let odb = repo
         .odb()
         .map_err(|e| anyhow::anyhow!("cannot open the object database: {}", e.message()))?;
+    let mut unread = Vec::new();
     for (path, id) in entries {
         if damaged.blobs.contains_key(&id) {
+            unread.push(path);
             continue;
         }
         match odb.read_header(id) {
             Ok((size, ObjectType::Blob)) if size as u64 <= opts.max_blob_size => {}
-            _ => continue,
+            // Too large for the scan to read either.
+            Ok(_) => continue,
+            Err(_) => {
+                unread.push(path);
+                continue;
+            }
         }
-        if let Ok(blob) = odb.read(id) {
-            visit(&path, blob.data());
+        match odb.read(id) {
+            Ok(blob) => visit(&path, blob.data()),
+            Err(_) => unread.push(path),
         }
     }
-    Ok(true)
+    Ok(Some(unread))
 }
 
 /// Process-wide libgit2 settings, applied once.
