@@ -31,20 +31,22 @@ pub fn check(repo: &Repository) -> anyhow::Result<DamagedObjects> {
     Ok(damaged)
 }
 
-/// Git follows alternates this many stores deep.
-const MAX_ALTERNATE_DEPTH: usize = 5;
+/// libgit2 reads the alternates of stores down to this depth (the repository's own store is
+/// depth 0), so it reads objects from stores one level deeper still.
+const MAX_ALTERNATES_DEPTH: usize = 5;
 
 /// The repository's object directory (in the common directory: a linked worktree has none of
-/// its own) and those its `objects/info/alternates` lists, recursively, each once.
+/// its own) and those its `objects/info/alternates` lists, recursively, each once: at least
+/// every store libgit2 reads.
 fn object_stores(repo: &Repository) -> Vec<std::path::PathBuf> {
     let own = repo.commondir().join("objects");
     let mut stores = vec![std::fs::canonicalize(&own).unwrap_or(own)];
-    let mut next = 0;
     let mut depth_of = vec![0usize];
+    let mut next = 0;
     while next < stores.len() {
         let (store, depth) = (stores[next].clone(), depth_of[next]);
         next += 1;
-        if depth >= MAX_ALTERNATE_DEPTH {
+        if depth > MAX_ALTERNATES_DEPTH {
             continue;
         }
         let Ok(list) = std::fs::read_to_string(store.join("info/alternates")) else {
@@ -52,16 +54,26 @@ fn object_stores(repo: &Repository) -> Vec<std::path::PathBuf> {
         };
         for line in list.lines() {
             let line = line.trim();
-            // Comments, and quoted paths (C-style escapes), which git itself rarely writes.
+            // Comments, and quoted paths (C-style escapes), which libgit2 does not unquote.
             if line.is_empty() || line.starts_with('#') || line.starts_with('"') {
                 continue;
             }
-            // A relative path is relative to the store that lists it.
-            let path = store.join(line);
-            let path = std::fs::canonicalize(&path).unwrap_or(path);
-            if !stores.contains(&path) {
-                stores.push(path);
-                depth_of.push(depth + 1);
+            // git reads a relative path from the store that lists it; libgit2 does so only
+            // for `./` and `../` paths in the repository's own list, and otherwise from the
+            // current directory. Both are checked.
+            let listed = Path::new(line);
+            let mut candidates = vec![store.join(listed)];
+            if listed.is_relative() {
+                if let Ok(cwd) = std::env::current_dir() {
+                    candidates.push(cwd.join(listed));
+                }
+            }
+            for path in candidates {
+                let path = std::fs::canonicalize(&path).unwrap_or(path);
+                if !stores.contains(&path) {
+                    stores.push(path);
+                    depth_of.push(depth + 1);
+                }
             }
         }
     }
