@@ -374,11 +374,13 @@ pub fn run_scan(
     disabled_checks.extend(src.disable.iter().cloned());
     let mut grants = GrantScanner::new(&disabled_checks, &config.checks.severity, show_secrets);
     // Git scans see changed files or many versions of each: joins need one whole tree. Staged
-    // and range scans join with the tree their changes land in afterwards; history scans join
-    // within each file only.
+    // and range scans join with the tree their changes land in afterwards. A staged file is
+    // in that tree as it was scanned, so its checks leave cross-file decisions to the join; a
+    // range scans versions the head tree may no longer hold, so its checks decide within the
+    // file as history scans do.
     if !src.is_git_scan() {
         grants = grants.joining_files();
-    } else if src.staged || src.range.is_some() {
+    } else if src.staged {
         grants = grants.joined_afterwards();
     }
     let engine = Engine::new(
@@ -443,10 +445,9 @@ pub fn run_scan(
             threads: src.threads,
             exclude,
         };
-        let scan = gitsrc::scan(&opts, scanner, &stats, &tick)?;
-        let mut findings = scan.findings;
-        join_with_landing_tree(&opts, &mut findings, &stats);
-        (findings, scan.scope)
+        let mut scan = gitsrc::scan(&opts, scanner, &stats, &tick)?;
+        join_with_landing_tree(&opts, &mut scan, &stats);
+        (scan.findings, scan.scope)
     } else {
         let opts = fsrc::WalkOptions {
             roots: src.paths.clone(),
@@ -479,19 +480,24 @@ pub fn run_scan(
 /// such a finding, and a failure to read it leaves them as they are, with a warning.
 fn join_with_landing_tree(
     opts: &gitsrc::GitOptions,
-    findings: &mut Vec<Finding>,
+    scan: &mut gitsrc::GitScan,
     stats: &ScanStats,
 ) {
-    if !findings.iter().any(checks::kubernetes::is_joinable) {
+    if !scan.findings.iter().any(checks::kubernetes::is_joinable) {
         return;
     }
     let mut facts = checks::kubernetes::TreeFacts::default();
-    let read = gitsrc::visit_landing_tree(opts, &checks::may_be_kubernetes, &mut |path, bytes| {
-        facts.extend(checks::kubernetes_facts(path, bytes));
-    });
+    let read = gitsrc::visit_landing_tree(
+        opts,
+        scan,
+        &checks::may_be_kubernetes,
+        &mut |path, bytes| {
+            facts.extend(checks::kubernetes_facts(path, bytes));
+        },
+    );
     match read {
         Ok(Some(unread)) => {
-            checks::kubernetes::join_across_files(&facts, findings);
+            checks::kubernetes::join_across_files(&facts, &mut scan.findings);
             if !unread.is_empty() {
                 const NAMED: usize = 5;
                 let mut named = unread[..unread.len().min(NAMED)].join(", ");

@@ -827,3 +827,42 @@ fn changed_kubernetes_roles_are_joined_with_unchanged_bindings() {
         "{found:?}"
     );
 }
+
+/// A range scans versions its head may no longer hold: a ClusterRole whose own file binds it
+/// only in one namespace is judged by that file even when the file is gone at the head. A
+/// staged binding whose kind is spelled with a YAML escape still counts.
+#[test]
+fn kubernetes_joins_of_removed_files_and_escaped_kinds() {
+    let r = Repo::new();
+    let role_and_binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: secret-reader\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: reader\n  namespace: team-a\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: secret-reader\nsubjects:\n  - kind: ServiceAccount\n    name: app\n    namespace: team-a\n";
+    let base = r.commit_on(1, "base");
+    r.write("rbac.yaml", role_and_binding);
+    r.commit_on(2, "role");
+    r.remove("rbac.yaml");
+    r.commit_on(3, "gone");
+    let cluster_wide = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "k8s-secrets-read-cluster-wide")
+    };
+    let v = scan_json(&r.work(), &["--range", &format!("{base}..HEAD")]);
+    assert!(!cluster_wide(&v), "{v:#}");
+    assert!(!cluster_wide(&scan_json(&r.work(), &["--history"])));
+
+    // `"RoleBind\x69ng"` is "RoleBinding" to a YAML parser.
+    r.write(
+        "team-a/binding.yaml",
+        &role_and_binding
+            .split("---\n")
+            .nth(1)
+            .unwrap()
+            .replace("kind: RoleBinding", "kind: \"RoleBind\\x69ng\""),
+    );
+    r.commit_on(4, "escaped binding");
+    r.write("role.yaml", role_and_binding.split("---\n").next().unwrap());
+    r.git(&["add", "role.yaml"]);
+    assert!(!cluster_wide(&scan_json(&r.work(), &["--staged"])));
+    assert!(!cluster_wide(&scan_json(&r.work(), &[])));
+}

@@ -331,9 +331,10 @@ pub fn kubernetes_facts(path: &str, raw: &[u8]) -> kubernetes::TreeFacts {
         Content::Binary { header } => header,
     };
     // Only bindings and ServiceAccounts that do not mount their token make facts: most files
-    // of a tree are passed over without parsing them.
+    // of a tree are passed over without parsing them. A quoted YAML scalar can spell a word
+    // with escapes (`"RoleBind\x69ng"`): a file with a backslash is parsed.
     let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    if !has(b"Binding") && !has(b"automountServiceAccountToken") {
+    if !has(b"Binding") && !has(b"automountServiceAccountToken") && !has(b"\\") {
         return kubernetes::TreeFacts::default();
     }
     let gather = || {

@@ -32,8 +32,8 @@ declare_check! {
     /// temporary, audited access for debugging instead of a standing service-account grant.
     ///
     /// Not reported: ClusterRoles bound only with RoleBindings (in the tree, for a
-    /// working-tree, staged or range scan, or in the same file, for a history scan), and rules
-    /// with wildcards (reported by `k8s-rbac-wildcard`).
+    /// working-tree or staged scan, or in the same file and, for a range, in the tree at its
+    /// head), and rules with wildcards (reported by `k8s-rbac-wildcard`).
     pub struct PodExecCreate => POD_EXEC_CREATE {
         id: "k8s-pod-exec-create-cluster-wide",
         name: "Cluster-wide exec into pods or pod creation",

@@ -30,9 +30,9 @@ declare_check! {
     /// pod instead of reading it through the API.
     ///
     /// Not reported: rules with `resourceNames`, and ClusterRoles bound only with RoleBindings
-    /// (which limit them to one namespace): in the tree, for a working-tree, staged or range
-    /// scan, or in the same file, for a history scan. Rules with `verbs: ["*"]` are reported
-    /// by `k8s-rbac-wildcard`.
+    /// (which limit them to one namespace): in the tree, for a working-tree or staged scan,
+    /// or in the same file (and, for a range, in the tree at its head). Rules with
+    /// `verbs: ["*"]` are reported by `k8s-rbac-wildcard`.
     pub struct SecretsReadClusterWide => SECRETS_READ_CLUSTER_WIDE {
         id: "k8s-secrets-read-cluster-wide",
         name: "Cluster-wide read access to Secrets",

@@ -418,6 +418,7 @@ pub(crate) fn scan_history(
             plural(commits as u64, "commit"),
             plural(blobs, "distinct blob")
         ),
+        damaged: Default::default(),
     })
 }
 
@@ -470,6 +471,7 @@ pub(crate) fn scan_range(ctx: &Ctx<'_>, range: &str) -> anyhow::Result<GitScan> 
     Ok(GitScan {
         findings,
         scope: format!("range {range} ({})", plural(commits as u64, "commit")),
+        damaged: Default::default(),
     })
 }
 

@@ -58,6 +58,8 @@ pub struct GitOptions {
 pub struct GitScan {
     pub findings: Vec<Finding>,
     pub scope: String,
+    /// The truncated loose blobs found before the scan (never read; see `loose`).
+    pub damaged: loose::DamagedObjects,
 }
 
 /// Scan a repository. Errors are for things that stop the whole scan (not a repository, a
@@ -82,13 +84,15 @@ pub fn scan(
         stats,
         progress,
     };
-    match &opts.mode {
+    let mut scan = match &opts.mode {
         GitMode::History { branch, since } => {
             history::scan_history(&ctx, branch.as_deref(), *since)
         }
         GitMode::Range(spec) => history::scan_range(&ctx, spec),
         GitMode::Staged => staged::scan_staged(&ctx),
-    }
+    }?;
+    scan.damaged = damaged;
+    Ok(scan)
 }
 
 /// What the rest of a repository says about a scan of changes: a staged or range scan reads
@@ -96,10 +100,12 @@ pub fn scan(
 /// Kubernetes role edited here, bound in an unchanged file). This offers the tree those
 /// changes land in (the index, or the range's head commit) to `visit(path, content)`, blob
 /// by blob, for the paths `wanted` accepts that are not excluded, within the blob size
-/// limit. Returns the paths whose blobs could not be read (passed over), or `None` for a
+/// limit. `scanned` is the scan of the changes: the damaged loose objects it found are not
+/// read. Returns the paths whose blobs could not be read (passed over), or `None` for a
 /// history scan, which has many trees and no one to offer.
 pub fn visit_landing_tree(
     opts: &GitOptions,
+    scanned: &GitScan,
     wanted: &dyn Fn(&str) -> bool,
     visit: &mut dyn FnMut(&str, &[u8]),
 ) -> anyhow::Result<Option<Vec<String>>> {
@@ -109,9 +115,9 @@ pub fn visit_landing_tree(
     if matches!(opts.mode, GitMode::History { .. }) {
         return Ok(None);
     }
-    // libgit2 hangs on a truncated loose object (see `loose`): a damaged tree stops here, a
-    // damaged blob is never read.
-    let damaged = loose::check(&repo)?;
+    // libgit2 hangs on a truncated loose object (see `loose`): the scan stopped on a damaged
+    // tree, and a damaged blob is never read.
+    let damaged = &scanned.damaged;
     let mut entries: Vec<(String, Oid)> = Vec::new();
     let mut keep = |path: String, id: Oid| {
         if wanted(&path) && !exclude.excludes(&path) {

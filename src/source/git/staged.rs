@@ -90,5 +90,6 @@ pub(crate) fn scan_staged(ctx: &Ctx<'_>) -> anyhow::Result<GitScan> {
     Ok(GitScan {
         findings,
         scope: format!("staged changes ({})", plural(files as u64, "file")),
+        damaged: Default::default(),
     })
 }
