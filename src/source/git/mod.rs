@@ -112,9 +112,6 @@ pub fn visit_landing_tree(
     configure_libgit2();
     let repo = open(&opts.path)?;
     let exclude = build_exclude(&opts.exclude)?;
-    if matches!(opts.mode, GitMode::History { .. }) {
-        return Ok(None);
-    }
     // libgit2 hangs on a truncated loose object (see `loose`): the scan stopped on a damaged
     // tree, and a damaged blob is never read.
     let damaged = &scanned.damaged;
