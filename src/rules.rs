@@ -794,8 +794,11 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
     walk(&hir, &mut names);
     let (starts, word_bounded_starts) = match start_literals(&hir) {
         Some(literals) => {
-            let (bounded, _): (Vec<_>, Vec<_>) = literals.iter().partition(|(_, b)| *b);
-            let bounded = bounded.into_iter().map(|(l, _)| l.clone()).collect();
+            let bounded = literals
+                .iter()
+                .filter(|(_, bounded)| *bounded)
+                .map(|(l, _)| l.clone())
+                .collect();
             (
                 Some(literals.into_iter().map(|(l, _)| l).collect()),
                 bounded,
