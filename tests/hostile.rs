@@ -1129,6 +1129,54 @@ fn truncated_objects_in_a_shared_object_store_do_not_hang_the_git_scan() {
     }
 }
 
+/// libgit2 follows alternates six stores deep: a truncated loose object at the far end of
+/// such a chain is found before libgit2 can loop on it.
+#[test]
+fn truncated_objects_at_the_end_of_an_alternates_chain_do_not_hang() {
+    let t = Tree::new();
+    let far = t.dir.path().join("far");
+    fs::create_dir(&far).unwrap();
+    git(&far, &["init", "-q", "-b", "main"]);
+    write_file(&far.join("lost.env"), "k = 1\n");
+    git(&far, &["add", "-A"]);
+    git(&far, &["commit", "-q", "-m", "far"]);
+    let head = git(&far, &["rev-parse", "HEAD"]);
+    let blob = git(&far, &["rev-parse", "HEAD:lost.env"]);
+    // near → r1 → … → r5 → far: far's store is six alternates away from near's.
+    let mut next_objects = far.join(".git/objects");
+    for name in ["r5", "r4", "r3", "r2", "r1", "near"] {
+        let repo = t.dir.path().join(name);
+        fs::create_dir(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        write_file(
+            &repo.join(".git/objects/info/alternates"),
+            format!("{}\n", next_objects.display()),
+        );
+        next_objects = repo.join(".git/objects");
+    }
+    let near = t.dir.path().join("near");
+    write_file(&near.join(".git/refs/heads/main"), format!("{head}\n"));
+    let object = loose_object(&far, &blob);
+    let bytes = fs::read(&object).unwrap();
+    fs::set_permissions(&object, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(&object, &bytes[..bytes.len() / 2]).unwrap();
+    let r = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_ferret")).args([
+            "scan",
+            &near.display().to_string(),
+            "--history",
+            "--format",
+            "json",
+            "--no-progress",
+        ]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let report = r.json();
+    let e = skipped(&report, "lost.env", "missing_object");
+    assert!(e["detail"].as_str().unwrap().contains("truncated"), "{e}");
+}
+
 #[test]
 fn a_repository_that_changes_while_its_history_is_scanned() {
     let t = Tree::new();
