@@ -352,11 +352,7 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|ls| ls.iter().any(|l| l.starts_with(k.as_bytes())))
             };
-            let is_anchored = !options.whole_file_search
-                && rule.start_literals.as_ref().is_some_and(|ls| {
-                    ls.iter()
-                        .all(|l| rule.keywords.iter().any(|k| l.starts_with(k.as_bytes())))
-                });
+            let is_anchored = !options.whole_file_search && rule.starts_at_keywords();
             anchored.push(is_anchored);
             for k in &rule.keywords {
                 // Hits of other keywords of an anchored rule start no match.

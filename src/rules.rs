@@ -121,19 +121,25 @@ impl Rule {
     /// keywords, so its own hit is there, and a match starting with a literal that begins
     /// with `k` never follows a word byte.
     pub fn needs_word_start(&self, k: &str) -> bool {
-        let Some(starts) = &self.start_literals else {
-            return false;
-        };
         let k = k.as_bytes();
         k.first()
             .is_some_and(|&b| crate::prefilter::is_word_byte(b))
-            && starts
+            && self.starts_at_keywords()
+            && self
+                .start_literals
                 .iter()
-                .all(|l| self.keywords.iter().any(|kw| l.starts_with(kw.as_bytes())))
-            && starts
-                .iter()
+                .flatten()
                 .filter(|l| l.starts_with(k))
                 .all(|l| self.word_bounded_starts.contains(l))
+    }
+
+    /// Whether every match starts with one of the rule's keywords ([`Rule::start_literals`]
+    /// each begin with one), so a keyword hit is where each match starts.
+    pub fn starts_at_keywords(&self) -> bool {
+        self.start_literals.as_ref().is_some_and(|ls| {
+            ls.iter()
+                .all(|l| self.keywords.iter().any(|k| l.starts_with(k.as_bytes())))
+        })
     }
 
     pub fn applies_to_path(&self, path: &str) -> bool {
