@@ -130,7 +130,7 @@ pub fn visit_landing_tree(
             for entry in index.iter() {
                 // Stage 0 only: the others are the sides of an unresolved merge.
                 let stage = (entry.flags >> 12) & 0x3;
-                let file = entry.mode & 0o170000 == 0o100000;
+                let file = treediff::EntryKind::of(entry.mode as i32) == treediff::EntryKind::File;
                 if stage == 0 && file {
                     keep(lossy(&entry.path), entry.id);
                 }
@@ -138,17 +138,26 @@ pub fn visit_landing_tree(
         }
         GitMode::Range(spec) => {
             let (_, head) = history::range_ends(&repo, spec)?;
-            let tree = repo.find_commit(head).and_then(|c| c.tree()).map_err(|e| {
-                anyhow::anyhow!("cannot read the range head's tree: {}", e.message())
+            let tree = repo.find_commit(head).map(|c| c.tree_id()).map_err(|e| {
+                anyhow::anyhow!("cannot read the range head's commit: {}", e.message())
             })?;
-            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-                let file = matches!(entry.filemode(), 0o100644 | 0o100755 | 0o100664);
-                if file {
-                    keep(format!("{dir}{}", lossy(entry.name_bytes())), entry.id());
-                }
-                git2::TreeWalkResult::Ok
-            })
-            .map_err(|e| anyhow::anyhow!("cannot walk the range head's tree: {}", e.message()))?;
+            let mut unreadable = None;
+            treediff::list_tree(
+                &repo,
+                tree,
+                &mut |ev| {
+                    if ev.kind == treediff::EntryKind::File {
+                        keep(lossy(ev.path), ev.id);
+                    }
+                },
+                &mut |u| {
+                    unreadable
+                        .get_or_insert_with(|| (lossy(u.path), u.error.message().to_string()));
+                },
+            );
+            if let Some((path, error)) = unreadable {
+                anyhow::bail!("cannot read the range head's tree at {path:?}: {error}");
+            }
         }
     }
     let odb = repo

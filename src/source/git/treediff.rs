@@ -20,7 +20,8 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    fn of(mode: i32) -> EntryKind {
+    /// The kind of an entry with this file mode (a tree's or the index's).
+    pub(crate) fn of(mode: i32) -> EntryKind {
         match mode & MODE_TYPE_MASK {
             MODE_SYMLINK => EntryKind::Symlink,
             MODE_GITLINK => EntryKind::Submodule,
