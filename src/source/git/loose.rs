@@ -40,11 +40,10 @@ const MAX_ALTERNATES_DEPTH: usize = 5;
 /// every store libgit2 reads.
 fn object_stores(repo: &Repository) -> Vec<std::path::PathBuf> {
     let own = repo.commondir().join("objects");
-    let mut stores = vec![std::fs::canonicalize(&own).unwrap_or(own)];
-    let mut depth_of = vec![0usize];
+    // Each store with its depth, in the order found.
+    let mut stores = vec![(std::fs::canonicalize(&own).unwrap_or(own), 0usize)];
     let mut next = 0;
-    while next < stores.len() {
-        let (store, depth) = (stores[next].clone(), depth_of[next]);
+    while let Some((store, depth)) = stores.get(next).cloned() {
         next += 1;
         if depth > MAX_ALTERNATES_DEPTH {
             continue;
@@ -70,14 +69,13 @@ fn object_stores(repo: &Repository) -> Vec<std::path::PathBuf> {
             }
             for path in candidates {
                 let path = std::fs::canonicalize(&path).unwrap_or(path);
-                if !stores.contains(&path) {
-                    stores.push(path);
-                    depth_of.push(depth + 1);
+                if !stores.iter().any(|(known, _)| *known == path) {
+                    stores.push((path, depth + 1));
                 }
             }
         }
     }
-    stores
+    stores.into_iter().map(|(store, _)| store).collect()
 }
 
 /// Inflate the loose objects of one object directory into `damaged`.
