@@ -7,6 +7,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const RULE: &str = "fixture-token";
 
 fn rules_file() -> PathBuf {
@@ -758,11 +760,7 @@ fn grant_checks_see_whole_documents_of_edited_files() {
 #[test]
 fn changed_kubernetes_roles_are_joined_with_unchanged_bindings() {
     let r = Repo::new();
-    let binding = |kind: &str, name: &str, ns: &str, role: &str, sa: &str| {
-        format!(
-            "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {sa}\n    namespace: {ns}\n"
-        )
-    };
+    let binding = common::cluster_role_binding_yaml;
     // Read as a scan reads it: Windows tools write UTF-16.
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()

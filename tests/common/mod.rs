@@ -56,3 +56,11 @@ pub fn write_file(path: &Path, content: impl AsRef<[u8]>) -> PathBuf {
     std::fs::write(path, content).unwrap();
     path.to_path_buf()
 }
+
+/// A Kubernetes `kind` (RoleBinding or ClusterRoleBinding) named `name` in namespace `ns` that
+/// grants ClusterRole `role` to service account `sa` of that namespace.
+pub fn cluster_role_binding_yaml(kind: &str, name: &str, ns: &str, role: &str, sa: &str) -> String {
+    format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {sa}\n    namespace: {ns}\n"
+    )
+}
