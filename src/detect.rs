@@ -49,7 +49,10 @@ pub struct Engine {
     /// Each scanning thread's buffers and search caches, freed with the engine.
     scratch: thread_local::ThreadLocal<std::cell::RefCell<Scratch>>,
     prefilter: KeywordDfa,
-    /// Keyword pattern index → the rules that keyword enables.
+    /// Prefilter pattern index → the keyword it finds, and how many bytes after the keyword
+    /// end the pattern ([`searched_literals`]).
+    searched: Vec<(u32, u8)>,
+    /// Keyword index → the rules that keyword enables.
     keyword_rules: Vec<Vec<KeywordRule>>,
     /// The `after_keyword` checks: the regexes of the rules sharing a keyword, tested together
     /// once per occurrence ([`KeywordRule::after`]).
@@ -334,6 +337,72 @@ fn group_after_keyword_checks(
     checks
 }
 
+/// Bounds on the strings a keyword is searched with ([`searched_literals`]): how many per
+/// keyword, and how long past it. Each string adds states to the prefilter's automaton.
+const MAX_REQUIRED_PREFIXES: usize = 32;
+const MAX_REQUIRED_PREFIX_LEN: usize = 8;
+
+/// One literal the prefilter searches.
+struct SearchedLiteral {
+    bytes: Vec<u8>,
+    /// Index into the keyword list.
+    keyword: u32,
+    /// Bytes of the literal after the keyword.
+    tail: u8,
+}
+
+/// The literals the prefilter searches for the keywords: each keyword itself, or, where every
+/// rule it enables has its `after_keyword` tested by one check, the keyword followed by each
+/// string one of which begins every match of that check ([`AfterKeyword::required_prefixes`]).
+/// Occurrences followed by anything else fail the check, and the automaton then never reports
+/// them: `pass` is searched as `password`, `passwd`, `pass"`, `pass =`…, so `passed`,
+/// `bypassing` or `compass`, most of its occurrences in code, cost no more than their bytes.
+fn searched_literals(
+    keywords: &[String],
+    keyword_rules: &[Vec<KeywordRule>],
+    after_checks: &[AfterKeyword],
+) -> Vec<SearchedLiteral> {
+    let mut prefixes_of_check: Vec<Option<Option<Vec<Vec<u8>>>>> = vec![None; after_checks.len()];
+    let mut searched = Vec::new();
+    for (k, (keyword, entries)) in keywords.iter().zip(keyword_rules).enumerate() {
+        let k = k as u32;
+        let check = match entries.first().and_then(|kr| kr.after) {
+            Some((check, _))
+                if entries
+                    .iter()
+                    .all(|kr| kr.after.map(|a| a.0) == Some(check)) =>
+            {
+                Some(check as usize)
+            }
+            _ => None,
+        };
+        let prefixes = check.and_then(|c| {
+            prefixes_of_check[c]
+                .get_or_insert_with(|| {
+                    after_checks[c]
+                        .required_prefixes(MAX_REQUIRED_PREFIXES, MAX_REQUIRED_PREFIX_LEN)
+                })
+                .clone()
+        });
+        match prefixes {
+            Some(prefixes) => searched.extend(prefixes.into_iter().map(|p| {
+                let tail = p.len() as u8;
+                SearchedLiteral {
+                    bytes: [keyword.as_bytes(), &p].concat(),
+                    keyword: k,
+                    tail,
+                }
+            })),
+            None => searched.push(SearchedLiteral {
+                bytes: keyword.as_bytes().to_vec(),
+                keyword: k,
+                tail: 0,
+            }),
+        }
+    }
+    searched
+}
+
 impl Engine {
     pub fn new(set: RuleSet, options: EngineOptions) -> Engine {
         let rules = set.rules;
@@ -376,18 +445,28 @@ impl Engine {
                 }
             }
         }
-        // A keyword whose every rule needs a word start is not reported after a word byte.
-        let word_start: Vec<bool> = keyword_rules
-            .iter()
-            .map(|krs| krs.iter().all(|kr| kr.word_start))
-            .collect();
-        let prefilter = KeywordDfa::with_word_starts(&patterns, &word_start);
-        let path_only_rules = PathSet::new(&rules, &path_only_rules);
         let after_checks = if options.whole_file_search {
             Vec::new()
         } else {
             group_after_keyword_checks(&rules, &mut keyword_rules)
         };
+        let searched = searched_literals(&patterns, &keyword_rules, &after_checks);
+        // A keyword whose every rule needs a word start is not reported after a word byte.
+        let word_start: Vec<bool> = searched
+            .iter()
+            .map(|lit| {
+                keyword_rules[lit.keyword as usize]
+                    .iter()
+                    .all(|kr| kr.word_start)
+            })
+            .collect();
+        let literals: Vec<&[u8]> = searched.iter().map(|lit| lit.bytes.as_slice()).collect();
+        let prefilter = KeywordDfa::with_word_starts(&literals, &word_start);
+        let searched = searched
+            .into_iter()
+            .map(|lit| (lit.keyword, lit.tail))
+            .collect();
+        let path_only_rules = PathSet::new(&rules, &path_only_rules);
         let reach = rules
             .iter()
             .map(|r| {
@@ -402,6 +481,7 @@ impl Engine {
             rules,
             scratch: thread_local::ThreadLocal::new(),
             prefilter,
+            searched,
             keyword_rules,
             after_checks,
             path_only_rules,
@@ -446,12 +526,13 @@ impl Engine {
         self.prefilter.find_all(bytes, keywords);
         {
             for m in keywords.all.iter() {
-                let (s, e) = (m.start, m.end);
+                let (keyword, tail) = self.searched[m.pattern as usize];
+                let (s, e) = (m.start, m.end - usize::from(tail));
                 let after_word = follows_word_byte(bytes, s);
                 // The last after_keyword check run for this occurrence, and its answer: the
                 // rules of one check are listed together.
                 let mut checked: Option<(u32, u64)> = None;
-                for kr in &self.keyword_rules[m.pattern as usize] {
+                for kr in &self.keyword_rules[keyword as usize] {
                     // The prefilter drops these hits only for keywords whose every rule needs a
                     // word start.
                     if kr.word_start && after_word {
@@ -2026,6 +2107,48 @@ confidence = "low"
         let lines = |f: Vec<Finding>| f.iter().map(|f| f.location.line).collect::<Vec<_>>();
         assert_eq!(lines(windowed.scan("a", &text)), vec![1]);
         assert_eq!(lines(whole.scan("a", &text)), vec![1, 2]);
+    }
+
+    #[test]
+    fn keywords_are_searched_with_what_their_after_keyword_requires() {
+        let rules = r#"
+[[rules]]
+id = "pw"
+name = "n"
+description = "d"
+keywords = ["pass"]
+after_keyword = '''(?i)(?:word)?[ \t]{0,2}='''
+regex = '''(?i)pass(?:word)?[ \t]*=[ \t]*(?P<secret>[a-z0-9]{12})'''
+severity = "low"
+confidence = "low"
+"#;
+        let windowed = engine(rules);
+        let text = b"passed; bypass(); password = q1w2e3r4t5y6; PASSWORD\t=z9x8c7v6b5n4; \
+                     Pass=a1s2d3f4g5h6; pass";
+        let mut hits = Hits::default();
+        windowed.prefilter.find_all(text, &mut hits);
+        let occurrences: Vec<(usize, usize)> = hits
+            .all
+            .iter()
+            .map(|h| {
+                let (keyword, tail) = windowed.searched[h.pattern as usize];
+                assert_eq!(keyword, 0);
+                (h.start, h.end - usize::from(tail))
+            })
+            .collect();
+        // Only the occurrences the check can pass are reported, as the keyword alone; not
+        // `passed`, `bypass(` or the one ending the content.
+        let at = |s: &[u8]| {
+            let i = text.windows(s.len()).position(|w| w == s).unwrap();
+            (i, i + 4)
+        };
+        assert_eq!(
+            occurrences,
+            [at(b"password ="), at(b"PASSWORD\t"), at(b"Pass=")]
+        );
+        let whole = whole_content_engine(rules);
+        assert_eq!(windowed.scan("a", text).len(), 3);
+        assert_eq!(windowed.scan("a", text), whole.scan("a", text));
     }
 
     #[test]

@@ -736,6 +736,86 @@ impl AfterKeyword {
         }
     }
 
+    /// Strings, none the beginning of another, one of which begins every match of these
+    /// regexes, read ASCII case-insensitively (as the prefilter reads keywords): `["word",
+    /// "wd", "_key", "\"", "=", …]`. Each is at most `max_len` bytes; there are at most
+    /// `max_count`. A string stops growing where a match may end or too many bytes may follow.
+    /// `None` when no such strings exist within those bounds, as when a match may be empty.
+    ///
+    /// A keyword occurrence followed by none of them fails the check; the prefilter can search
+    /// the keyword followed by each instead, and never report those occurrences.
+    pub fn required_prefixes(&self, max_count: usize, max_len: usize) -> Option<Vec<Vec<u8>>> {
+        use regex_automata::{hybrid::LazyStateID, Anchored, Input};
+        let dfa = &self.dfa;
+        let mut cache = dfa.create_cache();
+        let input = Input::new(&[][..]).anchored(Anchored::Yes);
+        let start = dfa.start_state_forward(&mut cache, &input).ok()?;
+        // The DFA states each string leads to, one per way of casing it.
+        let mut frontier: std::collections::VecDeque<(Vec<u8>, Vec<LazyStateID>)> =
+            [(Vec::new(), vec![start])].into();
+        let mut done: Vec<Vec<u8>> = Vec::new();
+        while let Some((prefix, states)) = frontier.pop_front() {
+            let children = if prefix.len() < max_len {
+                self.next_folded(&mut cache, &states)
+            } else {
+                None
+            };
+            match children {
+                Some(children) if done.len() + frontier.len() + children.len() <= max_count => {
+                    for (b, next) in children {
+                        let mut longer = prefix.clone();
+                        longer.push(b);
+                        frontier.push_back((longer, next));
+                    }
+                }
+                _ if prefix.is_empty() => return None,
+                _ => done.push(prefix),
+            }
+        }
+        // A full cache is cleared, and the state ids held above with it.
+        (cache.clear_count() == 0).then_some(done)
+    }
+
+    /// The folded bytes that can come next from `states`, each with the states it leads to;
+    /// `None` when a match may end here (or the DFA gave up).
+    #[allow(clippy::type_complexity)]
+    fn next_folded(
+        &self,
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+        states: &[regex_automata::hybrid::LazyStateID],
+    ) -> Option<Vec<(u8, Vec<regex_automata::hybrid::LazyStateID>)>> {
+        let dfa = &self.dfa;
+        for &state in states {
+            // Matches show one byte late: a match state after the next byte, or at the end of
+            // input, is a match ending here.
+            if dfa.next_eoi_state(cache, state).ok()?.is_match() {
+                return None;
+            }
+        }
+        let mut children = Vec::new();
+        for b in (0..=255u8).filter(|b| !b.is_ascii_uppercase()) {
+            let mut next = Vec::new();
+            for &state in states {
+                for byte in [b, b.to_ascii_uppercase()] {
+                    let to = dfa.next_state(cache, state, byte).ok()?;
+                    if to.is_match() || to.is_quit() {
+                        return None;
+                    }
+                    if !to.is_dead() && !next.contains(&to) {
+                        next.push(to);
+                    }
+                    if !b.is_ascii_lowercase() {
+                        break;
+                    }
+                }
+            }
+            if !next.is_empty() {
+                children.push((b, next));
+            }
+        }
+        Some(children)
+    }
+
     fn patterns(
         &self,
         cache: &regex_automata::hybrid::dfa::Cache,
@@ -1187,16 +1267,24 @@ mod tests {
             .map(|src| {
                 let after = AfterKeyword::new(src).unwrap();
                 let cache = after.create_cache();
-                (src, build_matcher(src).unwrap(), after, cache)
+                let prefixes = after.required_prefixes(32, 8);
+                (src, build_matcher(src).unwrap(), after, cache, prefixes)
             })
             .collect();
         let mut both = [0usize; 2];
         for hay in &haystacks {
             let hay = &hay[..hay.len().min(AFTER_KEYWORD_MAX_LEN)];
             let mut want_bits = 0u64;
-            for (i, (src, reference, after, cache)) in alone.iter_mut().enumerate() {
+            for (i, (src, reference, after, cache, prefixes)) in alone.iter_mut().enumerate() {
                 let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
                 let want = reference.search_half(&input).is_some();
+                if let (true, Some(prefixes)) = (want, &prefixes) {
+                    assert!(
+                        begins_with_one(hay, prefixes),
+                        "{src:?} matches {:?}, which begins with none of {prefixes:?}",
+                        String::from_utf8_lossy(hay)
+                    );
+                }
                 let got = after.matching_at_start(hay, cache);
                 assert_eq!(
                     got,
@@ -1216,6 +1304,95 @@ mod tests {
         }
         // Both answers occur often enough for the comparison to mean something.
         assert!(both[0] > 100 && both[1] > 100, "{both:?}");
+    }
+
+    /// Whether `hay` begins with one of `prefixes`, ASCII case-insensitively.
+    fn begins_with_one(hay: &[u8], prefixes: &[Vec<u8>]) -> bool {
+        prefixes
+            .iter()
+            .any(|p| hay.len() >= p.len() && hay[..p.len()].eq_ignore_ascii_case(p))
+    }
+
+    #[test]
+    fn required_prefixes_of_small_checks() {
+        let prefixes = |src: &str, count: usize, len: usize| {
+            AfterKeyword::new(src)
+                .unwrap()
+                .required_prefixes(count, len)
+                .map(|mut ps| {
+                    ps.sort();
+                    ps.iter()
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                        .collect::<Vec<_>>()
+                })
+        };
+        // Each string grows until a match may end.
+        assert_eq!(
+            prefixes(r"(?:word|wd)?[:=]", 32, 8).unwrap(),
+            [":", "=", "wd:", "wd=", "word:", "word=",]
+        );
+        // Read case-insensitively, as keywords are.
+        assert_eq!(prefixes(r"[Aa]B", 32, 8).unwrap(), ["ab"]);
+        assert_eq!(prefixes(r"(?i)ab|Ac", 32, 8).unwrap(), ["ab", "ac"]);
+        // Bounded in length and in number: what cannot grow stays short.
+        assert_eq!(prefixes(r"abcdef", 32, 2).unwrap(), ["ab"]);
+        // Strings grow shortest first while they fit the count: "a" into two, then "b" would
+        // make four.
+        assert_eq!(prefixes(r"[ab][cd]e", 3, 8).unwrap(), ["ace", "ade", "b"]);
+        assert_eq!(prefixes(r"[a-z]x", 16, 8), None, "26 first bytes");
+        // A match may be empty, or end at once: nothing is required.
+        assert_eq!(prefixes(r"x?", 32, 8), None);
+        assert_eq!(prefixes(r"=?", 32, 8), None);
+        assert_eq!(prefixes(r"$", 32, 8), None);
+        // A match ending at the end of the input stops the string there.
+        assert_eq!(prefixes(r"ab(?:$|c)", 32, 8).unwrap(), ["ab"]);
+    }
+
+    #[test]
+    fn required_prefixes_begin_every_match() {
+        // Every string up to five bytes over a small alphabet, against an anchored search.
+        let alphabet = b"abAB:= \t\n";
+        let sources = [
+            r"(?i)(?:ab|b)?[ \t]{0,2}[:=]",
+            r"a?b",
+            r"[aB]{2}:",
+            r"\bab",
+            r"ab\b",
+            r"(?m)ab$",
+            r"a{1,3}=|b",
+            r"[^a]a",
+            r"\s{1,2}ab",
+        ];
+        let mut checked = 0;
+        for src in sources {
+            let after = AfterKeyword::new(src).unwrap();
+            let reference = build_matcher(src).unwrap();
+            for (count, len) in [(32, 8), (4, 8), (32, 2)] {
+                let Some(prefixes) = after.required_prefixes(count, len) else {
+                    continue;
+                };
+                assert!(prefixes.len() <= count && prefixes.iter().all(|p| p.len() <= len));
+                let mut hay = Vec::new();
+                let mut stack = vec![Vec::new()];
+                while let Some(s) = stack.pop() {
+                    hay.clone_from(&s);
+                    let input =
+                        regex_automata::Input::new(&hay).anchored(regex_automata::Anchored::Yes);
+                    if reference.search_half(&input).is_some() {
+                        checked += 1;
+                        assert!(
+                            begins_with_one(&hay, &prefixes),
+                            "{src:?} matches {:?}, which begins with none of {prefixes:?}",
+                            String::from_utf8_lossy(&hay)
+                        );
+                    }
+                    if s.len() < 5 {
+                        stack.extend(alphabet.iter().map(|&b| [&s[..], &[b]].concat()));
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
