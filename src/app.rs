@@ -63,7 +63,13 @@ pub struct Detectors {
 impl Detectors {
     /// The secret engine within the file's time budget and findings cap; a file that hits
     /// either is reported, with the findings found up to then.
-    fn secrets(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+    /// Also every secret span the engine matched, for the grant findings' excerpts.
+    fn secrets(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        stats: &ScanStats,
+    ) -> (Vec<Finding>, Vec<(usize, usize)>) {
         let deadline = self.file_budget.map(|b| Instant::now() + b);
         let scan = self.engine.scan_until(path, bytes, deadline);
         if scan.timed_out {
@@ -88,14 +94,14 @@ impl Detectors {
                 ),
             );
         }
-        scan.findings
+        (scan.findings, scan.secret_spans)
     }
 }
 
 impl ContentScanner for Detectors {
     fn scan_content(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
-        let mut found = self.secrets(path, bytes, stats);
-        found.extend(self.grants.scan(path, bytes, stats));
+        let (mut found, spans) = self.secrets(path, bytes, stats);
+        found.extend(self.grants.scan(path, bytes, stats, &|| spans.clone()));
         found
     }
 
@@ -109,9 +115,15 @@ impl ContentScanner for Detectors {
         lines_before: u32,
         stats: &ScanStats,
     ) -> Vec<Finding> {
-        let mut found = self.secrets(path, &bytes[changed], stats);
+        let (mut found, _) = self.secrets(path, &bytes[changed], stats);
         crate::source::shift_lines(&mut found, lines_before);
-        found.extend(self.grants.scan(path, bytes, stats));
+        // Grant findings can point at any line: their excerpts need the secrets of the whole
+        // content, looked for only when there are such findings.
+        let whole_content_secrets = || {
+            let deadline = self.file_budget.map(|b| Instant::now() + b);
+            self.engine.scan_until(path, bytes, deadline).secret_spans
+        };
+        found.extend(self.grants.scan(path, bytes, stats, &whole_content_secrets));
         found
     }
 }

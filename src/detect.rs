@@ -98,6 +98,9 @@ pub struct FileScan {
     pub timed_out: bool,
     /// Findings past `max_findings_per_file`, counted but not reported.
     pub unreported: usize,
+    /// Every secret a rule matched, reported or not (suppressed, overlapped, past the limit):
+    /// other excerpts of this content mask them ([`MaskSpans`]).
+    pub secret_spans: Vec<(usize, usize)>,
 }
 
 /// Where one rule's regex must run in one file, and the thread's search caches for the rule.
@@ -733,6 +736,10 @@ impl Engine {
             }
             scratch.reset();
         }
+        let secret_spans = candidates
+            .iter()
+            .map(|c| (c.secret_start, c.secret_end))
+            .collect();
         let (findings, unreported) = if candidates.is_empty() {
             (Vec::new(), 0)
         } else {
@@ -742,6 +749,7 @@ impl Engine {
             findings,
             timed_out,
             unreported,
+            secret_spans,
         }
     }
 
@@ -920,7 +928,7 @@ impl Engine {
         cands: Vec<Candidate>,
     ) -> (Vec<Finding>, usize) {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
-        let masks = MaskSpans::new(cands.iter().map(|c| (c.secret_start, c.secret_end)));
+        let masks = MaskSpans::new(bytes, cands.iter().map(|c| (c.secret_start, c.secret_end)));
         let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 4);
         for c in &cands {
             offsets.push(c.match_start);
@@ -1478,13 +1486,19 @@ impl LineIndex {
 /// The secret spans of a file, sorted by start, for masking excerpts. `reach[i]` is the
 /// furthest end among the first `i + 1` spans, so what spans starting before a window cover
 /// of it is one lookup.
-struct MaskSpans {
+/// The secret spans of one content, masked in every excerpt of it ([`masked`]).
+#[derive(Default)]
+pub struct MaskSpans {
     spans: Vec<(usize, usize)>,
     reach: Vec<usize>,
+    /// The secrets' values (those of at least [`MIN_ECHO_LEN`] bytes), whose copies are masked
+    /// wherever they show, matched by a rule or not.
+    echoes: Option<aho_corasick::AhoCorasick>,
+    longest_echo: usize,
 }
 
 impl MaskSpans {
-    fn new(spans: impl Iterator<Item = (usize, usize)>) -> MaskSpans {
+    pub fn new(bytes: &[u8], spans: impl Iterator<Item = (usize, usize)>) -> MaskSpans {
         let mut spans: Vec<(usize, usize)> = spans.collect();
         spans.sort_unstable();
         let reach = spans
@@ -1494,7 +1508,25 @@ impl MaskSpans {
                 Some(*r)
             })
             .collect();
-        MaskSpans { spans, reach }
+        let mut values: Vec<&[u8]> = spans
+            .iter()
+            .filter_map(|&(s, e)| bytes.get(s..e))
+            .filter(|v| v.len() >= MIN_ECHO_LEN)
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        let longest_echo = values.iter().map(|v| v.len()).max().unwrap_or(0);
+        // Building fails only past the automaton's size limits: spans are still masked, copies
+        // of values are then not.
+        let echoes = (!values.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&values).ok())
+            .flatten();
+        MaskSpans {
+            spans,
+            reach,
+            echoes,
+            longest_echo,
+        }
     }
 
     /// End of the masked run covering `lo` from spans that start before it (`lo` if none).
@@ -1558,12 +1590,45 @@ fn excerpt(bytes: &[u8], at: usize, line: (usize, usize), masks: &MaskSpans, sho
         .to_string()
 }
 
+/// The most characters of a line an excerpt of a whole line shows ([`redact_line`]).
+const LINE_EXCERPT_CHARS: usize = 200;
+
+/// A whole line as an excerpt (grant findings point at lines, not at secrets): trimmed, at
+/// most [`LINE_EXCERPT_CHARS`] characters, every secret in `masks` masked as [`excerpt`] masks
+/// them. `line` is the line's byte range, without its line break.
+pub fn redact_line(bytes: &[u8], line: (usize, usize), masks: &MaskSpans) -> String {
+    let (mut lo, mut hi) = line;
+    while lo < hi && bytes[lo].is_ascii_whitespace() {
+        lo += 1;
+    }
+    // No more than the shown characters can take (four bytes each), so a minified file's long
+    // line costs the same as a short one.
+    hi = hi.min(lo.saturating_add(LINE_EXCERPT_CHARS * 4 + 4));
+    while hi < line.1 && (bytes[hi] & 0xC0) == 0x80 {
+        hi += 1;
+    }
+    let text = masked(bytes, lo, hi, masks);
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    if text.chars().count() > LINE_EXCERPT_CHARS {
+        let mut cut: String = text.chars().take(LINE_EXCERPT_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        text.to_string()
+    }
+}
+
 /// Secret values shorter than this are not searched for elsewhere in an excerpt.
 const MIN_ECHO_LEN: usize = 4;
 
-/// `bytes[lo..hi]` with every secret span that reaches into it masked, and every other
-/// occurrence there of those secrets' values too: the same password written twice on a line
-/// (`-p hunter22 ... # hunter22`) must not show in clear where no rule matched it.
+/// `bytes[lo..hi]` with every secret span that reaches into it masked, and every copy there
+/// of those secrets' values too, whole or cut by the window's edges: the same password written
+/// twice (`-p hunter22 ... # hunter22`, or echoed on another line) must not show in clear
+/// where no rule matched it.
 fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
     // (start, end, whether the masked text may keep the secret's public prefix)
     let mut cover: Vec<(usize, usize, bool)> = Vec::new();
@@ -1573,16 +1638,14 @@ fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
     }
     let inside = masks.starting_in(lo, hi);
     cover.extend(inside.iter().map(|&(s, e)| (s, e, true)));
-    let mut values: Vec<&[u8]> = inside
-        .iter()
-        .map(|&(s, e)| &bytes[s..e])
-        .filter(|v| v.len() >= MIN_ECHO_LEN)
-        .collect();
-    values.sort_unstable();
-    values.dedup();
-    for v in values {
-        for p in memchr::memmem::find_iter(&bytes[lo..hi], v) {
-            cover.push((lo + p, lo + p + v.len(), false));
+    if let Some(echoes) = &masks.echoes {
+        let from = lo.saturating_sub(masks.longest_echo - 1);
+        let to = hi.saturating_add(masks.longest_echo - 1).min(bytes.len());
+        for m in echoes.find_overlapping_iter(&bytes[from..to]) {
+            let (s, e) = (from + m.start(), from + m.end());
+            if e > lo && s < hi {
+                cover.push((s, e, false));
+            }
         }
     }
     cover.sort_unstable_by_key(|&(s, e, keep)| (s, !keep, std::cmp::Reverse(e)));
@@ -1791,6 +1854,58 @@ identity_near = '''user=(?P<identity>\w+)'''
         let r = &f[0].redacted;
         assert!(!r.contains("demo_abcd1234"), "{r}");
         assert_eq!(r.matches("***REDACTED***").count(), 2, "{r}");
+    }
+
+    #[test]
+    fn excerpt_masks_copies_of_secrets_found_anywhere_in_the_content() {
+        let e = engine(RULES);
+        let pw = "Xq7Lm2Rt9Vb4Nz8KpW3";
+        let shown =
+            |f: &[Finding]| -> Vec<String> { f.iter().map(|x| x.redacted.clone()).collect() };
+        // Echoed on another line, next to a secret of its own.
+        let text = format!("password = {pw}\necho {pw} | login demo_abcd1234\n");
+        let f = e.scan("a", text.as_bytes());
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[1].redacted,
+            "echo ***REDACTED*** | login dem***REDACTED***"
+        );
+        // Further along the line than the excerpt's context, and cut by the excerpt's edges.
+        for gap in 100..=140 {
+            let text = format!(
+                "password = {pw} {} {pw} demo_abcd1234 tail",
+                "y".repeat(gap)
+            );
+            for x in shown(&e.scan("a", text.as_bytes())) {
+                assert!(
+                    !x.contains(&pw[..4]) || x.starts_with("password = Xq7"),
+                    "{x}"
+                );
+                assert!(!x.contains(&pw[pw.len() - 4..]), "{x}");
+            }
+        }
+    }
+
+    #[test]
+    fn whole_line_excerpts_mask_given_spans_and_their_copies() {
+        let bytes = b"  env: {KEY: abcd1234efgh, OTHER: abcd1234efgh}  \nnext";
+        let at = 13;
+        let masks = MaskSpans::new(bytes, [(at, at + 12)].into_iter());
+        let line = (0, bytes.iter().position(|&b| b == b'\n').unwrap());
+        assert_eq!(
+            redact_line(bytes, line, &masks),
+            "env: {KEY: abc***REDACTED***, OTHER: ***REDACTED***}"
+        );
+        assert_eq!(
+            redact_line(bytes, line, &MaskSpans::default()),
+            "env: {KEY: abcd1234efgh, OTHER: abcd1234efgh}"
+        );
+        // A long line shows its first 200 characters, masked.
+        let long = format!("k: {} abcd1234efgh", "x".repeat(10_000));
+        let masks = MaskSpans::new(long.as_bytes(), [(long.len() - 12, long.len())].into_iter());
+        let shown = redact_line(long.as_bytes(), (0, long.len()), &masks);
+        assert_eq!(shown.chars().count(), 200);
+        assert!(shown.ends_with('…'));
     }
 
     #[test]

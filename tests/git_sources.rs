@@ -864,3 +864,97 @@ fn kubernetes_joins_of_removed_files_and_escaped_kinds() {
     assert!(!cluster_wide(&scan_json(&r.work(), &["--staged"])));
     assert!(!cluster_wide(&scan_json(&r.work(), &[])));
 }
+
+#[test]
+fn grant_excerpts_mask_the_secrets_on_their_lines_in_every_source() {
+    // Built from parts: this file holds no secret-shaped literal.
+    let aws_secret = ["Kx9vQ2mWz7pL4nR8", "tY3uB6hJ1cF5gD0sA2eZ7iOq"].concat();
+    let registry_password = ["Pq7rT2wXz9Lm4", "Nb8Vc3Kj6Hg1Fd5Sa"];
+    let workflow = |top: &str| {
+        format!(
+            "{top}on: push\njobs:\n  b:\n    runs-on: x\n    env: {{AWS_ACCESS_KEY_ID: {}, \
+             AWS_SECRET_ACCESS_KEY: {aws_secret}}}\n    container:\n      image: ghcr.io/a/b:1\n      \
+             credentials:\n        username: ci\n        password: {}\n          {}\n    \
+             steps: [{{run: echo}}]\n",
+            ["AKIAQ3EGRXZ5", "LPMN7T2B"].concat(),
+            registry_password[0],
+            registry_password[1],
+        )
+    };
+    // A token only the secret engine knows, on the line of a grant finding.
+    let gitlab_token = ["glpat-Zq8kP2mX", "w9LrT4vB7nC1"].concat();
+    // `workflow:` holds no job; renamed to `job:`, the unchanged script line becomes a
+    // finding of the later version.
+    let pipeline = |key: &str, filler: &str| {
+        format!(
+            "{key}:\n{filler}  script:\n    - git push https://gitlab-ci-token:${{CI_JOB_TOKEN}}@gitlab.com/a/b.git \
+             && git push https://oauth2:{gitlab_token}@git.example.com/a/b.git\n"
+        )
+    };
+    let r = Repo::new();
+    // Changes further above the findings than the context a history or range scan rescans
+    // around changed lines: the engine never reads the findings' lines in the later version.
+    let filler = "# -\n".repeat(200);
+    r.write(".github/workflows/ci.yml", &workflow(&filler));
+    r.write(".gitlab-ci.yml", &pipeline("workflow", &filler));
+    let first = r.commit_on(1, "ci");
+    r.write(
+        ".github/workflows/ci.yml",
+        &workflow(&format!("name: ci\n{filler}")),
+    );
+    r.write(".gitlab-ci.yml", &pipeline("job", &filler));
+    r.git(&["add", "-A"]);
+    let parts: Vec<&str> = [
+        aws_secret.as_str(),
+        registry_password[0],
+        registry_password[1],
+        gitlab_token.as_str(),
+    ]
+    .to_vec();
+    let range = format!("{first}..HEAD");
+    for source in [
+        &[][..],
+        &["--staged"][..],
+        &["--range", &range][..],
+        &["--history"][..],
+    ] {
+        if source.first() == Some(&"--range") {
+            // A range holds only the later version, scanned around its changed lines.
+            r.commit_on(2, "name the pipelines");
+        }
+        for format in ["text", "json", "sarif"] {
+            let mut args = source.to_vec();
+            args.extend(["--format", format]);
+            let o = ferret(&r.work(), &args);
+            let out = String::from_utf8_lossy(&o.stdout);
+            // A range reports what it introduced: the pipeline's job.
+            let introduced = match source.first() {
+                Some(&"--range") => 2,
+                _ => 0,
+            };
+            for check in &[
+                "gha-long-lived-cloud-keys",
+                "gha-hardcoded-container-credentials",
+                "gitlab-job-token-push",
+            ][introduced..]
+            {
+                assert!(
+                    out.contains(check),
+                    "{source:?} {format}: no {check}\n{out}"
+                );
+            }
+            for part in &parts {
+                // No more than the kept prefix of a masked secret.
+                for piece in part.as_bytes().windows(8) {
+                    let piece = std::str::from_utf8(piece).unwrap();
+                    assert!(
+                        !out.contains(piece),
+                        "{source:?} {format} shows {piece}:\n{out}"
+                    );
+                }
+            }
+        }
+    }
+    let shown = ferret(&r.work(), &["--show-secrets"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains(&aws_secret));
+}

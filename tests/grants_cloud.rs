@@ -208,7 +208,7 @@ fn mangled_inputs_never_panic() {
             }
             for bytes in inputs {
                 variants += 1;
-                let _ = scanner.scan(&format!("{platform}/{name}"), &bytes, &stats);
+                let _ = scanner.scan(&format!("{platform}/{name}"), &bytes, &stats, &Vec::new);
             }
         }
     }

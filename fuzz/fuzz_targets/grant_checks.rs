@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         index: LineIndex::new(bytes),
         // Either way: the input's length picks.
         other_files_joined: bytes.len() % 2 == 1,
+        hidden: Default::default(),
     };
     let lines = 1 + bytes.iter().filter(|&&b| b == b'\n').count() as u32;
     for check in registry() {

@@ -13,7 +13,8 @@ pub mod github;
 pub mod gitlab;
 pub mod kubernetes;
 
-use crate::findings::{mask_secret, Confidence, Finding, FindingBuilder, Kind, Severity};
+use crate::detect::{redact_line, MaskSpans};
+use crate::findings::{Confidence, Finding, FindingBuilder, Kind, Severity};
 use crate::models::{hcl, json, template, yaml, LineIndex, Node, Span};
 use crate::source::{ScanStats, SkipReason};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -203,6 +204,9 @@ pub struct Document<'a> {
     /// The scan joins Kubernetes objects across files afterwards
     /// ([`kubernetes::join_across_files`]): what another file can change is left to that join.
     pub other_files_joined: bool,
+    /// Values the checks found to be secrets ([`Document::finding_hiding`]): every excerpt of
+    /// the file masks them, with the secrets the engine found.
+    pub hidden: std::cell::RefCell<Vec<(usize, usize)>>,
 }
 
 impl Document<'_> {
@@ -222,7 +226,7 @@ impl Document<'_> {
             .confidence(info.confidence)
             .message(message)
             .identity(identity)
-            .redacted(self.index.line_text(span.start))
+            .redacted(self.line_excerpt(span.start, &MaskSpans::default()))
             .tags(info.tags.iter())
             .fingerprint_material(material)
             .build()
@@ -241,11 +245,21 @@ impl Document<'_> {
         hide: Span,
     ) -> Finding {
         let mut f = self.finding(info, span, identity, message, material);
-        let secret = self.text(hide).trim_matches(|c| c == '"' || c == '\'');
-        if !secret.is_empty() {
-            f.redacted = f.redacted.replace(secret, &mask_secret(secret));
+        let text = self.text(hide);
+        let quotes = |c: char| c == '"' || c == '\'';
+        let start = hide.start + (text.len() - text.trim_start_matches(quotes).len());
+        let end = hide.end - (text.len() - text.trim_end_matches(quotes).len());
+        if start < end {
+            self.hidden.borrow_mut().push((start, end));
+            let masks = MaskSpans::new(self.bytes, [(start, end)].into_iter());
+            f.redacted = self.line_excerpt(span.start, &masks);
         }
         f
+    }
+
+    /// The line holding `offset`, as an excerpt with `masks` masked.
+    pub fn line_excerpt(&self, offset: usize, masks: &MaskSpans) -> String {
+        redact_line(self.bytes, line_around(self.bytes, offset), masks)
     }
 
     /// The source text of a span ("" when the span is not on character boundaries).
@@ -430,7 +444,16 @@ impl GrantScanner {
 
     /// Grant findings for one file. Problems (a YAML syntax error, a failing check) are
     /// recorded in `stats` and never stop the scan.
-    pub fn scan(&self, path: &str, bytes: &[u8], stats: &ScanStats) -> Vec<Finding> {
+    ///
+    /// Excerpts are whole lines: `secret_spans` gives the secrets the engine found in `bytes`
+    /// (asked only when there are findings), masked in them with the values the checks flag.
+    pub fn scan(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        stats: &ScanStats,
+        secret_spans: &dyn Fn() -> Vec<(usize, usize)>,
+    ) -> Vec<Finding> {
         let Some(class) = classify(path, bytes) else {
             return Vec::new();
         };
@@ -476,6 +499,7 @@ impl GrantScanner {
             roots,
             index: LineIndex::new(bytes),
             other_files_joined: self.joined_after,
+            hidden: Default::default(),
         };
         if let (Some(tree), FileKind::Kubernetes) = (&self.tree, class.kind) {
             let facts = || kubernetes::tree_facts(path, &doc.roots);
@@ -507,13 +531,21 @@ impl GrantScanner {
         }
         let allowed = suppressed_lines(&doc);
         out.retain(|f| !allowed.contains(&f.location.line));
+        if out.is_empty() {
+            return out;
+        }
+        let masks = if self.show_secrets {
+            MaskSpans::default()
+        } else {
+            let mut spans = secret_spans();
+            spans.extend(doc.hidden.borrow().iter().copied());
+            MaskSpans::new(bytes, spans.into_iter())
+        };
         for f in &mut out {
             if let Some(s) = self.severity.get(f.rule_id.as_str()) {
                 f.severity = *s;
             }
-            if self.show_secrets {
-                f.redacted = doc.index.line_text(line_start(bytes, f.location.line));
-            }
+            f.redacted = doc.line_excerpt(line_start(bytes, f.location.line), &masks);
         }
         out
     }
@@ -594,6 +626,19 @@ fn line_start(bytes: &[u8], line: u32) -> usize {
             .nth(n - 1)
             .map_or(bytes.len(), |i| i + 1),
     }
+}
+
+/// The byte range of the line holding `offset`, without its line break.
+fn line_around(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+    let end = if end > start && bytes[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    (start, end)
 }
 
 /// `ferret:allow` on a finding's first line suppresses it, as it does for secrets.
@@ -729,7 +774,7 @@ mod tests {
                         _ => m.insert(i.min(m.len()), c),
                     }
                 }
-                scanner.scan(path, &m, &stats);
+                scanner.scan(path, &m, &stats, &Vec::new);
             }
         }
         let s = stats.snapshot();

@@ -202,25 +202,6 @@ impl<'a> LineIndex<'a> {
             end_column,
         }
     }
-
-    /// The source line holding `offset`, trimmed, for a finding's excerpt.
-    pub fn line_text(&self, offset: usize) -> String {
-        let (line, _) = self.position(offset);
-        let start = self.line_starts[line as usize - 1];
-        let end = self
-            .line_starts
-            .get(line as usize)
-            .map_or(self.text.len(), |e| e - 1);
-        let s = String::from_utf8_lossy(&self.text[start..end.max(start)]);
-        let t = s.trim();
-        if t.chars().count() > 200 {
-            let mut c: String = t.chars().take(199).collect();
-            c.push('…');
-            c
-        } else {
-            t.to_string()
-        }
-    }
 }
 
 #[cfg(test)]
@@ -240,7 +221,6 @@ mod tests {
             (loc.line, loc.column, loc.end_line, loc.end_column),
             (2, 1, 2, 3)
         );
-        assert_eq!(idx.line_text(4), "cdé f");
     }
 
     #[test]

@@ -314,6 +314,7 @@ pub(crate) mod test_support {
             roots: vec![root],
             index: LineIndex::new(text.as_bytes()),
             other_files_joined: false,
+            hidden: Default::default(),
         };
         assert!(check.applies_to(kind));
         let mut out = Vec::new();
