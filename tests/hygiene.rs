@@ -180,6 +180,57 @@ fn gap_and_inventory_reports_show_no_raw_secret() {
     }
 }
 
+/// A suppression comment is reported by its marker and rule ids only: a token after an
+/// unclosed bracket, or after anything a rule id cannot hold, stays out of every gap output.
+#[test]
+fn gap_reports_suppression_comments_without_the_rest_of_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, gh) = SECRETS[0];
+    let lines = [
+        (
+            format!("steps = 1  # zizmor: ignore[x token={gh}"),
+            "zizmor: ignore[x",
+        ),
+        (format!("a = 1  # gitleaks:allow,{gh}"), "gitleaks:allow"),
+        (
+            format!("b = 1  # checkov:skip=CKV_AWS_1,{gh}"),
+            "checkov:skip=CKV_AWS_1",
+        ),
+        (
+            format!("c = 1  # trivy:ignore:AVD-AWS-0057:{gh}"),
+            "trivy:ignore:AVD-AWS-0057",
+        ),
+        (format!("d = 1  # nosec G101 {gh}"), "nosec G101"),
+    ];
+    let script: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("deploy.sh"), script).unwrap();
+    for format in ["text", "json", "markdown", "sarif"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
+            .arg("gap")
+            .arg(dir.path())
+            .args(["--format", format, "--no-progress", "--exit-zero"])
+            .env_remove("FERRET_FINGERPRINT_SALT")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_clean(&format!("gap {format} stdout"), &o.stdout);
+        assert_clean(&format!("gap {format} stderr"), &o.stderr);
+        if format == "json" {
+            // Each comment was read, or the test would prove nothing.
+            let out = String::from_utf8_lossy(&o.stdout);
+            for (_, marker) in &lines {
+                assert!(out.contains(&format!("`{marker}`")), "{marker}:\n{out}");
+            }
+        }
+    }
+}
+
 #[test]
 fn every_secret_is_found_and_shown_only_when_asked() {
     let dir = tree();

@@ -11,7 +11,8 @@
 //! - `trivy:ignore:ID` — on a comment line, the next line and the block it opens; after code,
 //!   its own line.
 //!
-//! Only the marker itself is kept (never the rest of the line, which may hold the secret).
+//! Only the marker and the rule ids it names are kept, cut at the first character that cannot
+//! be part of a rule id: never the rest of the line, which may hold the secret.
 
 use super::{Origin, SecretClaim, Selector, SourceKind, Status};
 use crate::findings::Finding;
@@ -32,7 +33,8 @@ const MARKERS: &[(&str, &str)] = &[
 pub struct Suppression {
     /// The tool the comment speaks to (`gitleaks`, `detect-secrets`, `nosec`, …).
     pub tool: &'static str,
-    /// The marker as written, e.g. `checkov:skip=CKV_AWS_1` (nothing else from the line).
+    /// The marker and the rule ids it names, e.g. `checkov:skip=CKV_AWS_1` (nothing else from
+    /// the line).
     pub marker: String,
     pub path: String,
     pub line: u32,
@@ -156,54 +158,100 @@ fn is_marker_here(marker: &str, line: &[u8], col: usize) -> bool {
     }
 }
 
-/// The marker and its rule argument only, e.g. `checkov:skip=CKV_AWS_20`.
+/// The marker and the rule ids it names, e.g. `checkov:skip=CKV_AWS_20`: what follows the ids
+/// (a reason, or anything else on the line) is dropped, as it may hold the secret.
 fn marker_token(marker: &str, from: &[u8]) -> String {
     let s = String::from_utf8_lossy(from);
-    let token: String = match marker {
+    let rest = &s[marker.len()..];
+    match marker {
         "pragma: allowlist" => {
-            if s["pragma: allowlist".len()..]
-                .trim_start()
-                .starts_with("nextline")
-            {
+            if rest.trim_start().starts_with("nextline") {
                 "pragma: allowlist nextline secret".into()
             } else {
                 "pragma: allowlist secret".into()
             }
         }
-        "zizmor: ignore[" => s.chars().take_while(|c| *c != ']').chain([']']).collect(),
-        "checkov:skip=" => {
-            let rest = &s[marker.len()..];
-            let id: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ','))
-                .collect();
-            format!("{marker}{id}")
-        }
-        "nosec" => {
-            // Optional rule ids: `nosec G101`, `nosec B105,B106`.
-            let rest = &s[marker.len()..];
-            let ids: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | ','))
-                .collect();
-            let ids = ids.trim();
-            if !ids.is_empty()
-                && ids
-                    .split([' ', ','])
-                    .filter(|x| !x.is_empty())
-                    .all(|x| x.len() <= 5 && x.starts_with(|c: char| c.is_ascii_uppercase()))
-            {
-                format!("nosec {ids}")
+        // `zizmor: ignore[a, b]`; without its `]`, only the ids before the first other text.
+        "zizmor: ignore[" => {
+            let ids = rule_ids(rest, Sep::Comma, |_| true);
+            let close = if rest[ids.len()..].trim_start().starts_with(']') {
+                "]"
             } else {
-                "nosec".into()
+                ""
+            };
+            format!("{marker}{}{close}", ids.trim())
+        }
+        // checkov reads `ID` or `ID,ID` up to the `:` that starts its reason.
+        "checkov:skip=" => format!("{marker}{}", rule_ids(rest, Sep::Comma, |_| true).trim()),
+        // trivy reads one id, then optional `:exp:DATE` or `[ws:...]` parameters.
+        "trivy:ignore:" => format!("{marker}{}", rule_ids(rest, Sep::One, |_| true).trim()),
+        // Optional rule ids: `nosec G101`, `nosec B105,B106`, `nosec G101 G102 -- reason`.
+        "nosec" => {
+            let ids = rule_ids(rest, Sep::CommaOrSpace, |id| {
+                id.len() <= 5 && id.starts_with(|c: char| c.is_ascii_uppercase())
+            });
+            match ids.trim() {
+                "" => "nosec".into(),
+                ids => format!("nosec {ids}"),
             }
         }
-        _ => s
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.' | ','))
-            .collect(),
+        _ => marker.into(),
+    }
+}
+
+/// How a marker separates the rule ids it names.
+#[derive(Clone, Copy)]
+enum Sep {
+    One,
+    Comma,
+    CommaOrSpace,
+}
+
+/// Longest rule id kept, and longest list of them.
+const MAX_RULE_ID: usize = 64;
+const MAX_RULE_IDS: usize = 80;
+
+/// The start of `rest` that lists rule ids, ending before the first text that is not one. A
+/// rule id is ASCII letters, digits, `_` and `-`, in one case (`CKV_AWS_20`, `AVD-AWS-0057`,
+/// `excessive-permissions`): tokens mix cases, so a word that does is not taken for an id.
+fn rule_ids(rest: &str, sep: Sep, accept: impl Fn(&str) -> bool) -> &str {
+    let b = rest.as_bytes();
+    let spaces = |mut i: usize| {
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
     };
-    token.chars().take(80).collect()
+    let mut end = 0;
+    let mut i = spaces(0);
+    loop {
+        let mut stop = i;
+        while b
+            .get(stop)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+        {
+            stop += 1;
+        }
+        let id = &rest[i..stop];
+        let mixed_case = id.bytes().any(|c| c.is_ascii_uppercase())
+            && id.bytes().any(|c| c.is_ascii_lowercase());
+        if id.is_empty()
+            || id.len() > MAX_RULE_ID
+            || mixed_case
+            || stop > MAX_RULE_IDS
+            || !accept(id)
+        {
+            break;
+        }
+        end = stop;
+        let next = spaces(stop);
+        i = match sep {
+            Sep::Comma | Sep::CommaOrSpace if b.get(next) == Some(&b',') => spaces(next + 1),
+            Sep::CommaOrSpace if next > stop => next,
+            _ => break,
+        };
+    }
+    &rest[..end]
 }
 
 fn is_comment_only(before: &[u8]) -> bool {
@@ -404,5 +452,85 @@ mod tests {
         assert!(scan("a", b"nothing here", &f).covering.is_empty());
         // Another file's findings are never covered.
         assert!(scan("b.yml", y, &f).covering.is_empty());
+    }
+
+    const TOKEN: &str = "ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be";
+
+    /// The marker kept for a comment on a line that has a finding.
+    fn marker_of(line: &str) -> String {
+        let f = vec![finding("f", 1, "s")];
+        let s = scan("f", line.as_bytes(), &f);
+        assert_eq!(s.covering.len(), 1, "{line}: {s:?}");
+        s.covering[0].marker.clone()
+    }
+
+    #[test]
+    fn unclosed_zizmor_bracket_keeps_no_token() {
+        let line = format!("steps = 1  # zizmor: ignore[x token={TOKEN}");
+        assert_eq!(marker_of(&line), "zizmor: ignore[x");
+        // A `]` further on does not close it either: other text came first.
+        assert_eq!(marker_of(&format!("{line}]")), "zizmor: ignore[x");
+        assert_eq!(
+            marker_of("a # zizmor: ignore[unpinned-uses, template-injection]"),
+            "zizmor: ignore[unpinned-uses, template-injection]"
+        );
+    }
+
+    #[test]
+    fn every_marker_stops_at_what_cannot_be_a_rule_id() {
+        for (line, kept) in [
+            (format!("k = 1 # gitleaks:allow,{TOKEN}"), "gitleaks:allow"),
+            (format!("k = 1 # gitleaks:allow:{TOKEN}"), "gitleaks:allow"),
+            (
+                format!("k = 1 # pragma: allowlist secret {TOKEN}"),
+                "pragma: allowlist secret",
+            ),
+            (format!("k = 1 # nosec G101 {TOKEN}"), "nosec G101"),
+            (
+                format!("k = 1 # nosec B105, B106,{TOKEN}"),
+                "nosec B105, B106",
+            ),
+            (format!("k = 1 # nosec {TOKEN}"), "nosec"),
+            (
+                format!("k = 1 # checkov:skip=CKV_AWS_1,{TOKEN}"),
+                "checkov:skip=CKV_AWS_1",
+            ),
+            (format!("k = 1 # checkov:skip={TOKEN}"), "checkov:skip="),
+            (
+                format!("k = 1 # trivy:ignore:AVD-AWS-0057:{TOKEN}"),
+                "trivy:ignore:AVD-AWS-0057",
+            ),
+            (
+                format!("k = 1 # trivy:ignore:AVD-AWS-0057.{TOKEN}"),
+                "trivy:ignore:AVD-AWS-0057",
+            ),
+            (
+                format!("k = 1 # zizmor: ignore[a,{TOKEN}]"),
+                "zizmor: ignore[a",
+            ),
+        ] {
+            let marker = marker_of(&line);
+            assert_eq!(marker, kept, "{line}");
+            assert!(!marker.contains("ghp_"), "{line}: {marker}");
+        }
+    }
+
+    #[test]
+    fn a_long_line_keeps_only_the_marker() {
+        let line = format!(
+            "x: 1 # zizmor: ignore[unpinned-uses  TOKEN={TOKEN} {}",
+            "y".repeat(500)
+        );
+        assert_eq!(marker_of(&line), "zizmor: ignore[unpinned-uses");
+        // Ids too long to be rule ids, or too many of them, are cut.
+        let long = format!("# checkov:skip={}", "A".repeat(100));
+        assert_eq!(marker_of(&format!("k = 1 {long}")), "checkov:skip=");
+        let many = format!("k = 1 # checkov:skip={}", ["CKV_AWS_1"; 40].join(","));
+        let marker = marker_of(&many);
+        assert!(
+            marker.len() <= "checkov:skip=".len() + MAX_RULE_IDS,
+            "{marker}"
+        );
+        assert!(marker.ends_with("CKV_AWS_1"), "{marker}");
     }
 }
