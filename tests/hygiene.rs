@@ -231,6 +231,58 @@ fn gap_reports_suppression_comments_without_the_rest_of_the_line() {
     }
 }
 
+/// A secret pasted into a ledger where its hash or a date belongs is refused without being
+/// repeated, by `claims check` and by `gap`.
+#[test]
+fn ledger_errors_do_not_repeat_a_pasted_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, gh) = SECRETS[0];
+    let (_, aws) = SECRETS[1];
+    let ledger = dir.path().join("ferret.claims.yaml");
+    std::fs::write(
+        &ledger,
+        format!(
+            "version: 1\nsecrets:\n  - secret_sha256: {gh}\n    status: open\n  - secret_sha1: {gh}\n    status: open\n  - fingerprint: {aws}\n    status: open\n  - path: a\n    status: rotated\n    date: {gh}\n"
+        ),
+    )
+    .unwrap();
+    let l = ledger.to_str().unwrap();
+    for (args, code) in [
+        (vec!["claims", "check", l], 1),
+        (
+            vec!["gap", dir.path().to_str().unwrap(), "--no-progress"],
+            2,
+        ),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ferret"))
+            .args(&args)
+            .env_remove("FERRET_FINGERPRINT_SALT")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+        for field in [
+            "secrets[0].secret_sha256",
+            "secrets[1].secret_sha1",
+            "secrets[2].fingerprint",
+            "secrets[3].date",
+        ] {
+            assert!(err.contains(field), "{args:?}: no {field} in\n{err}");
+        }
+        assert_clean(&format!("{args:?} stdout"), &o.stdout);
+        assert_clean(&format!("{args:?} stderr"), &o.stderr);
+        // Hashes are read in lower case: not even the lowered token.
+        let lower = err.to_ascii_lowercase();
+        for s in [gh, aws] {
+            for w in s.to_ascii_lowercase().as_bytes().windows(10) {
+                let piece = std::str::from_utf8(w).unwrap();
+                assert!(!lower.contains(piece), "{args:?}: {piece:?} in\n{err}");
+            }
+        }
+    }
+}
+
 #[test]
 fn every_secret_is_found_and_shown_only_when_asked() {
     let dir = tree();

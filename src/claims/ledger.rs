@@ -286,11 +286,11 @@ impl<'a> Reader<'a> {
         let s = self.string(node, field)?;
         let d = Day::parse(&s);
         if d.is_none() {
-            self.error(
-                node,
-                field,
-                &format!("{s:?} is not a date (use YYYY-MM-DD or an RFC 3339 date-time)"),
+            let msg = format!(
+                "not a date: expected YYYY-MM-DD or an RFC 3339 date-time, got {}",
+                date_problem(&s)
             );
+            self.error(node, field, &msg);
         }
         d
     }
@@ -317,10 +317,13 @@ impl<'a> Reader<'a> {
         parsed
     }
 
+    /// A hash or fingerprint. The error describes a wrong value without repeating it: a secret
+    /// pasted here by mistake must not reach the terminal or a CI log.
     fn hex(
         &mut self,
         node: &Node,
         field: &str,
+        what: &str,
         lens: std::ops::RangeInclusive<usize>,
     ) -> Option<String> {
         let s = self.string(node, field)?.to_ascii_lowercase();
@@ -330,11 +333,23 @@ impl<'a> Reader<'a> {
             } else {
                 format!("{} to {}", lens.start(), lens.end())
             };
-            self.error(
-                node,
-                field,
-                &format!("expected {want} hexadecimal characters, got {s:?}"),
-            );
+            let chars = s.chars().count();
+            let bad: Vec<usize> = s
+                .chars()
+                .enumerate()
+                .filter(|(_, c)| !c.is_ascii_hexdigit())
+                .map(|(i, _)| i + 1)
+                .collect();
+            let got = match bad.as_slice() {
+                [] => count(chars, "digit"),
+                [first, ..] => format!(
+                    "{}, {} not hexadecimal, the first at character {first} (never put the secret itself here)",
+                    count(chars, "character"),
+                    bad.len()
+                ),
+            };
+            let msg = format!("expected {what} ({want} hexadecimal digits), got {got}");
+            self.error(node, field, &msg);
             return None;
         }
         Some(s)
@@ -534,9 +549,15 @@ impl<'a> Reader<'a> {
             let f = join(field, key);
             match key {
                 "id" => c.id = self.string(v, &f),
-                "fingerprint" => sel.fingerprint = self.hex(v, &f, 16..=64),
-                "secret_sha256" => sel.secret_sha256 = self.hex(v, &f, 64..=64),
-                "secret_sha1" => sel.secret_sha1 = self.hex(v, &f, 40..=40),
+                "fingerprint" => {
+                    sel.fingerprint = self.hex(v, &f, "the fingerprint ferret reports", 16..=64)
+                }
+                "secret_sha256" => {
+                    sel.secret_sha256 = self.hex(v, &f, "the SHA-256 of the secret", 64..=64)
+                }
+                "secret_sha1" => {
+                    sel.secret_sha1 = self.hex(v, &f, "the SHA-1 of the secret", 40..=40)
+                }
                 "identity" => sel.identity = self.string(v, &f),
                 "rule_id" => sel.rule_id = self.string(v, &f),
                 "path" => sel.path = self.string(v, &f).map(|p| normalise_path(&p)),
@@ -753,6 +774,33 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// What is wrong with a value that is not a date, in words that do not repeat it: a secret
+/// pasted into `date:` must not reach the terminal or a CI log.
+fn date_problem(s: &str) -> String {
+    let b = s.as_bytes();
+    let shaped = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        let n = count(s.chars().count(), "character");
+        format!("a value of {n} not starting with a year-month-day")
+    } else if Day::parse(&s[..10]).is_none() {
+        "a day that is not in the calendar".into()
+    } else {
+        "a day followed by something other than a time and zone such as T09:30:00Z".into()
+    }
+}
+
+/// `1 digit`, `3 digits`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()
@@ -908,6 +956,60 @@ controls:
             "reported.inventory_coverage_percent: a percentage cannot be over 100",
         ] {
             assert!(joined.contains(needle), "missing {needle:?} in\n{joined}");
+        }
+    }
+
+    #[test]
+    fn errors_describe_a_wrong_value_without_repeating_it() {
+        // A token pasted where a hash or a date belongs.
+        let token = "ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be";
+        let e = errors(&format!(
+            "version: 1\nas_of: {token}\nsecrets:\n  - secret_sha1: {token}\n    status: open\n  - secret_sha256: {token}\n    status: open\n  - fingerprint: {token}\n    status: open\n  - path: a\n    status: rotated\n    date: {token}\ninventory:\n  - identity: a\n    date: \"{token}\"\n"
+        ));
+        assert_eq!(e.len(), 6, "{e:?}");
+        let joined = e.join("\n");
+        let lower = joined.to_ascii_lowercase();
+        for w in token.as_bytes().windows(8) {
+            let piece = std::str::from_utf8(w).unwrap().to_ascii_lowercase();
+            assert!(
+                !lower.contains(&piece),
+                "{piece:?} of the token in\n{joined}"
+            );
+        }
+        let got = "got 40 characters, 29 not hexadecimal, the first at character 1";
+        for needle in [
+            format!("l.yaml:4:18: secrets[0].secret_sha1: expected the SHA-1 of the secret (40 hexadecimal digits), {got}"),
+            format!("secrets[1].secret_sha256: expected the SHA-256 of the secret (64 hexadecimal digits), {got}"),
+            format!("secrets[2].fingerprint: expected the fingerprint ferret reports (16 to 64 hexadecimal digits), {got}"),
+            "l.yaml:2:8: as_of: not a date: expected YYYY-MM-DD or an RFC 3339 date-time, got a value of 40 characters".into(),
+            "secrets[3].date: not a date".into(),
+            "inventory[0].date: not a date".into(),
+        ] {
+            assert!(joined.contains(&needle), "missing {needle:?} in\n{joined}");
+        }
+        // A value of the right form says what else is wrong with it.
+        for (value, needle) in [
+            ("abc", "(64 hexadecimal digits), got 3 digits"),
+            ("2026-02-30", "got a day that is not in the calendar"),
+            (
+                "2026-05-02 noon",
+                "got a day followed by something other than a time",
+            ),
+            (
+                "05/02/2026",
+                "got a value of 10 characters not starting with a year-month-day",
+            ),
+        ] {
+            let field = if value.contains('-') || value.contains('/') {
+                "date"
+            } else {
+                "secret_sha256"
+            };
+            let e = errors(&format!(
+                "version: 1\nsecrets:\n  - path: a\n    status: rotated\n    {field}: \"{value}\"\n"
+            ));
+            assert!(e[0].contains(needle), "{value}: {e:?}");
+            assert!(!e[0].contains(value), "{value}: {e:?}");
         }
     }
 
@@ -1073,7 +1175,7 @@ mod schema {
         // Valid for the schema, refused by the loader, each with a reason a reader can act on.
         let v = validator();
         for (text, needle) in [
-            ("version: 1\nas_of: 2026-02-30\n", "is not a date"),
+            ("version: 1\nas_of: 2026-02-30\n", "not a date: expected YYYY-MM-DD or an RFC 3339 date-time, got a day that is not in the calendar"),
             ("version: 1\ninventory:\n  - identity: a\n  - identity: A\n", "already listed"),
             ("version: 1\ncontrols:\n  - id: c\n    claim: x\n    expect: none\n  - id: c\n    claim: y\n    expect: none\n", "used twice"),
             ("version: 1\ncontrols:\n  - id: c\n    claim: x\n    paths: [\"a/{b\"]\n    expect: none\n", "invalid glob"),
