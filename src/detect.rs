@@ -867,7 +867,7 @@ impl Engine {
             return;
         }
         let whole = caps.get_match().expect("a match");
-        let identity = self.identity_for(rule, caps, bytes, secret.start);
+        let identity = self.identity_for(rule, caps, bytes, secret.range());
         out.push(Candidate {
             rule: r,
             secret_start: secret.start,
@@ -878,20 +878,30 @@ impl Engine {
         });
     }
 
+    /// The identity of the secret at `secret`: the closest `identity_near` match, else the
+    /// `identity` template filled from the match's groups.
     fn identity_for(
         &self,
         rule: &Rule,
         caps: &regex_automata::util::captures::Captures,
         bytes: &[u8],
-        at: usize,
+        secret: std::ops::Range<usize>,
     ) -> Option<String> {
         if let Some(near) = &rule.identity_near {
+            let at = secret.start;
             let (lo, hi) = line_window(bytes, at, IDENTITY_WINDOW_LINES, IDENTITY_WINDOW_BYTES);
             let window = &bytes[lo..hi];
             // Prefer the closest occurrence to the secret.
             let mut best: Option<(usize, String)> = None;
             for c in near.get().captures_iter(window) {
                 let m = c.name("identity").or_else(|| c.get(0)).expect("group 0");
+                // Identities are shown in clear, and a key-id pattern (`[A-Z0-9]{20}`) can
+                // match the head of the secret itself: such a match is passed over. Other
+                // secrets are not: a key id is reported as a secret too, and it is exactly
+                // what names the secret beside it.
+                if lo + m.start() < secret.end && secret.start < lo + m.end() {
+                    continue;
+                }
                 let dist = (lo + m.start()).abs_diff(at);
                 if best.as_ref().is_none_or(|(d, _)| dist < *d) {
                     best = Some((dist, String::from_utf8_lossy(m.as_bytes()).into_owned()));
@@ -1830,6 +1840,50 @@ identity_near = '''user=(?P<identity>\w+)'''
         let e = engine(RULES);
         let f = e.scan("a", b"user=far\n\nuser=near\nkey_abcdef\n");
         assert_eq!(f[0].identity.as_deref(), Some("near"));
+    }
+
+    /// A secret pair like AWS's: the key id is reported as a secret named by itself, and names
+    /// the secret beside it.
+    const PAIR_RULES: &str = r#"
+[[rules]]
+id = "pair-key-id"
+name = "Pair key id"
+description = "d"
+keywords = ["pkid"]
+regex = '''\b(?P<secret>(?P<keyid>PKID[A-Z0-9]{8}))\b'''
+identity = "{keyid}"
+severity = "medium"
+confidence = "high"
+
+[[rules]]
+id = "pair-secret"
+name = "Pair secret"
+description = "d"
+keywords = ["pair_secret"]
+regex = '''pair_secret=(?P<secret>[A-Za-z0-9/]{24})'''
+severity = "high"
+confidence = "high"
+identity_near = '''pair_\w*=(?P<identity>[A-Z0-9]{12})\b'''
+"#;
+
+    #[test]
+    fn identity_near_skips_matches_inside_the_secret() {
+        let e = engine(PAIR_RULES);
+        // The secret starts with 12 capitals and digits and a `/`: the key-id pattern matches
+        // its head, closer than the key id.
+        let f = e.scan(
+            "a",
+            b"pair_key=PKID12345678\n\npair_secret=Q7V2LM9XKP4R/cY3dH6jF0sA\n",
+        );
+        assert_eq!(f.len(), 2);
+        for x in &f {
+            assert_eq!(x.identity.as_deref(), Some("PKID12345678"), "{}", x.rule_id);
+            assert!(!x.message.contains("Q7V2LM9XKP4R"), "{}", x.message);
+        }
+        // Nothing else matches: no identity rather than the head of the secret.
+        let f = e.scan("a", b"pair_secret=Q7V2LM9XKP4R/cY3dH6jF0sA\n");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].identity, None);
     }
 
     #[test]
