@@ -100,3 +100,41 @@ fn the_documented_rule_passes_rules_check() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Identities are shown in clear: one found by `identity_near` must not be a piece of the
+/// secret, as when a key-id pattern matches the head of a secret that starts like a key id.
+/// (An `identity` template may name a public part of a token, such as a Slack app id.)
+#[test]
+fn no_nearby_identity_is_part_of_its_secret() {
+    let set = RuleSet::builtin().expect("built-in rules load");
+    let engine = Engine::new(
+        set,
+        EngineOptions {
+            show_secrets: true,
+            ..EngineOptions::default()
+        },
+    );
+    let near_only = |id: &str| {
+        engine
+            .rules()
+            .iter()
+            .any(|r| r.id == id && r.identity_near.is_some() && r.identity.is_none())
+    };
+    for r in engine.rules() {
+        for ex in &r.examples {
+            for f in engine.scan(&r.example_path, ex.as_bytes()) {
+                let Some(id) = &f.identity else { continue };
+                if !near_only(&f.rule_id) {
+                    continue;
+                }
+                let secret = f.secret.as_deref().expect("--show-secrets keeps it");
+                assert!(
+                    !secret.contains(id.as_str()),
+                    "{}: the identity of a finding of {} is part of its secret",
+                    r.id,
+                    f.rule_id
+                );
+            }
+        }
+    }
+}
