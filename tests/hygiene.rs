@@ -18,12 +18,19 @@ const SECRETS: &[(&str, &str)] = &[
         "xoxb-2840391756-4839201756384-Zq8kP2mXw9LrT4vB7nC1dY6s",
     ),
     ("password", "Zq8#kP2mWx9!vLr4"),
+    // No digit: no generic rule finds it, and it shares its line with the registry's auth,
+    // whose finding's excerpt shows the line. Only the Docker config rules mask it there.
+    ("registry-password", "lanternharbormeadowfalcon"),
+    (
+        "registry-identity-token",
+        "Vx3mQ9tLk2RzP7wNc5YhB8dJf4Gs6Ae1Ko0Ui",
+    ),
 ];
 
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let akid = AWS_KEY_ID;
-    let [(_, gh), (_, aws), (_, slack), (_, pw)] = SECRETS else {
+    let [(_, gh), (_, aws), (_, slack), (_, pw), (_, reg_pw), (_, reg_tok)] = SECRETS else {
         unreachable!()
     };
     let w = |rel: &str, content: &[u8]| {
@@ -35,6 +42,15 @@ fn tree() -> tempfile::TempDir {
         "deploy/.env",
         format!("AWS_ACCESS_KEY_ID={akid}\nAWS_SECRET_ACCESS_KEY={aws}\nDB_PASSWORD=\"{pw}\"\n")
             .as_bytes(),
+    );
+    // As kubectl create secret docker-registry writes it (password, then auth), and as docker
+    // login does for an identity token (auth, then the token), on one line.
+    w(
+        "home/.docker/config.json",
+        format!(
+            "{{\"auths\":{{\"registry.acme.io\":{{\"username\":\"ci-pusher\",\"password\":\"{reg_pw}\",\"email\":\"ci@acme.io\",\"auth\":\"Y2ktcHVzaGVyOmxhbnRlcm5oYXJib3JtZWFkb3dmYWxjb24=\"}},\"acme.azurecr.io\":{{\"auth\":\"MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==\",\"identitytoken\":\"{reg_tok}\"}}}}}}\n"
+        )
+        .as_bytes(),
     );
     // Parse errors right at the secret, in every structured format.
     w(
@@ -306,6 +322,7 @@ fn every_secret_is_found_and_shown_only_when_asked() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     for p in [
+        "home/.docker/config.json",
         ".github/workflows/ci.yml",
         "k8s/secret.yaml",
         "config/app.json",
