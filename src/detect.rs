@@ -365,7 +365,10 @@ fn searched_literals(
     keyword_rules: &[Vec<KeywordRule>],
     after_checks: &[AfterKeyword],
 ) -> Vec<SearchedLiteral> {
-    let mut prefixes_of_check: Vec<Option<Option<Vec<Vec<u8>>>>> = vec![None; after_checks.len()];
+    let prefixes_of_check: Vec<Option<Vec<Vec<u8>>>> = after_checks
+        .iter()
+        .map(|c| c.required_prefixes(MAX_REQUIRED_PREFIXES, MAX_REQUIRED_PREFIX_LEN))
+        .collect();
     let mut searched = Vec::new();
     for (k, (keyword, entries)) in keywords.iter().zip(keyword_rules).enumerate() {
         let k = k as u32;
@@ -379,19 +382,11 @@ fn searched_literals(
             }
             _ => None,
         };
-        let prefixes = check.and_then(|c| {
-            prefixes_of_check[c]
-                .get_or_insert_with(|| {
-                    after_checks[c]
-                        .required_prefixes(MAX_REQUIRED_PREFIXES, MAX_REQUIRED_PREFIX_LEN)
-                })
-                .clone()
-        });
-        match prefixes {
-            Some(prefixes) => searched.extend(prefixes.into_iter().map(|p| {
+        match check.and_then(|c| prefixes_of_check[c].as_ref()) {
+            Some(prefixes) => searched.extend(prefixes.iter().map(|p| {
                 let tail = p.len() as u8;
                 SearchedLiteral {
-                    bytes: [keyword.as_bytes(), &p].concat(),
+                    bytes: [keyword.as_bytes(), p].concat(),
                     keyword: k,
                     tail,
                 }
