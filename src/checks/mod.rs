@@ -221,12 +221,13 @@ impl Document<'_> {
         material: &str,
     ) -> Finding {
         let location = self.index.location(self.path, span);
+        let excerpt = self.line_excerpt(location.line, &MaskSpans::default());
         FindingBuilder::new(info.id, Kind::Grant, info.name, location)
             .severity(info.severity)
             .confidence(info.confidence)
             .message(message)
             .identity(identity)
-            .redacted(self.line_excerpt(span.start, &MaskSpans::default()))
+            .redacted(excerpt)
             .tags(info.tags.iter())
             .fingerprint_material(material)
             .build()
@@ -252,14 +253,14 @@ impl Document<'_> {
         if start < end {
             self.hidden.borrow_mut().push((start, end));
             let masks = MaskSpans::new(self.bytes, [(start, end)].into_iter());
-            f.redacted = self.line_excerpt(span.start, &masks);
+            f.redacted = self.line_excerpt(f.location.line, &masks);
         }
         f
     }
 
-    /// The line holding `offset`, as an excerpt with `masks` masked.
-    pub fn line_excerpt(&self, offset: usize, masks: &MaskSpans) -> String {
-        redact_line(self.bytes, line_around(self.bytes, offset), masks)
+    /// 1-based `line` as an excerpt, with `masks` masked.
+    pub fn line_excerpt(&self, line: u32, masks: &MaskSpans) -> String {
+        redact_line(self.bytes, self.index.line_range(line), masks)
     }
 
     /// The source text of a span ("" when the span is not on character boundaries).
@@ -545,7 +546,7 @@ impl GrantScanner {
             if let Some(s) = self.severity.get(f.rule_id.as_str()) {
                 f.severity = *s;
             }
-            f.redacted = doc.line_excerpt(line_start(bytes, f.location.line), &masks);
+            f.redacted = doc.line_excerpt(f.location.line, &masks);
         }
         out
     }
@@ -616,29 +617,6 @@ fn parse(class: Classified, bytes: &[u8]) -> Parsed {
             }
         }
     }
-}
-
-/// Byte offset where 1-based `line` starts.
-fn line_start(bytes: &[u8], line: u32) -> usize {
-    match line.saturating_sub(1) as usize {
-        0 => 0,
-        n => memchr::memchr_iter(b'\n', bytes)
-            .nth(n - 1)
-            .map_or(bytes.len(), |i| i + 1),
-    }
-}
-
-/// The byte range of the line holding `offset`, without its line break.
-fn line_around(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(bytes.len());
-    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
-    let end = if end > start && bytes[end - 1] == b'\r' {
-        end - 1
-    } else {
-        end
-    };
-    (start, end)
 }
 
 /// `ferret:allow` on a finding's first line suppresses it, as it does for secrets.

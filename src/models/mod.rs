@@ -172,6 +172,21 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, line_starts }
     }
 
+    /// The byte range of 1-based `line`, without its line break (`\n` or `\r\n`); lines past
+    /// the last are empty, at the end.
+    pub fn line_range(&self, line: u32) -> (usize, usize) {
+        let i = (line.max(1) - 1) as usize;
+        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len());
+        let mut end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        (start, end.max(start))
+    }
+
     /// (line, column) of a byte offset; offsets past the end clamp to the end.
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
@@ -216,6 +231,15 @@ mod tests {
         assert_eq!(idx.position(3), (2, 1));
         // 'f' is after a two-byte 'é' and a space: byte 8, column 5.
         assert_eq!(idx.position(8), (2, 5));
+        assert_eq!(
+            [1, 2, 3, 9].map(|l| idx.line_range(l)),
+            [(0, 2), (3, 9), (10, 10), (10, 10)]
+        );
+        let crlf = LineIndex::new(b"a\r\n\r\nb");
+        assert_eq!(
+            [1, 2, 3].map(|l| crlf.line_range(l)),
+            [(0, 1), (3, 3), (5, 6)]
+        );
         let loc = idx.location("x", Span::new(3, 5));
         assert_eq!(
             (loc.line, loc.column, loc.end_line, loc.end_column),
