@@ -962,7 +962,7 @@ controls:
     #[test]
     fn errors_describe_a_wrong_value_without_repeating_it() {
         // A token pasted where a hash or a date belongs.
-        let token = "ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be";
+        let token = "ghp_7A7KOQi4lg7MoVpXSYKgpqZvV8OMuRNDD7be"; // ferret:allow
         let e = errors(&format!(
             "version: 1\nas_of: {token}\nsecrets:\n  - secret_sha1: {token}\n    status: open\n  - secret_sha256: {token}\n    status: open\n  - fingerprint: {token}\n    status: open\n  - path: a\n    status: rotated\n    date: {token}\ninventory:\n  - identity: a\n    date: \"{token}\"\n"
         ));
