@@ -760,6 +760,10 @@ impl AfterKeyword {
             } else {
                 None
             };
+            // A full cache is cleared, and the state ids held here with it: give up.
+            if cache.clear_count() > 0 {
+                return None;
+            }
             match children {
                 Some(children) if done.len() + frontier.len() + children.len() <= max_count => {
                     for (b, next) in children {
@@ -772,12 +776,12 @@ impl AfterKeyword {
                 _ => done.push(prefix),
             }
         }
-        // A full cache is cleared, and the state ids held above with it.
-        (cache.clear_count() == 0).then_some(done)
+        Some(done)
     }
 
     /// The folded bytes that can come next from `states`, each with the states it leads to;
-    /// `None` when a match may end here (or the DFA gave up).
+    /// `None` when a match may end here, or when the DFA gave up or cleared its cache (which
+    /// makes `states` stale).
     #[allow(clippy::type_complexity)]
     fn next_folded(
         &self,
@@ -788,7 +792,7 @@ impl AfterKeyword {
         for &state in states {
             // Matches show one byte late: a match state after the next byte, or at the end of
             // input, is a match ending here.
-            if dfa.next_eoi_state(cache, state).ok()?.is_match() {
+            if dfa.next_eoi_state(cache, state).ok()?.is_match() || cache.clear_count() > 0 {
                 return None;
             }
         }
@@ -798,7 +802,7 @@ impl AfterKeyword {
             for &state in states {
                 for byte in [b, b.to_ascii_uppercase()] {
                     let to = dfa.next_state(cache, state, byte).ok()?;
-                    if to.is_match() || to.is_quit() {
+                    if to.is_match() || to.is_quit() || cache.clear_count() > 0 {
                         return None;
                     }
                     if !to.is_dead() && !next.contains(&to) {
