@@ -237,11 +237,11 @@ impl<'a> Reader<'a> {
                 continue;
             };
             if out.iter().any(|(seen, _, _)| *seen == key) {
-                self.error(k, &join(field, key), "given twice");
+                self.error(k, &join(field, &field_name_shown(key)), "given twice");
                 continue;
             }
             if !allowed.contains(&key) {
-                let path = join(field, key);
+                let path = join(field, &field_name_shown(key));
                 let hint = match closest(key, allowed) {
                     Some(s) => format!("unknown field (did you mean `{s}`?)"),
                     None => format!("unknown field (expected one of: {})", allowed.join(", ")),
@@ -801,6 +801,23 @@ fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// A field name as errors show it: one that does not read like a field name (a value pasted
+/// as a key, which may be the secret) is described instead.
+fn field_name_shown(key: &str) -> String {
+    let reads_like_a_name = key.len() <= 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-');
+    if reads_like_a_name {
+        key.to_string()
+    } else {
+        format!(
+            "<a field name of {}>",
+            count(key.chars().count(), "character")
+        )
+    }
+}
+
 fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()
@@ -957,6 +974,22 @@ controls:
         ] {
             assert!(joined.contains(needle), "missing {needle:?} in\n{joined}");
         }
+    }
+
+    #[test]
+    fn errors_describe_a_pasted_field_name_without_repeating_it() {
+        let token = ["ghp_7A7KOQi4lg7Mo", "VpXSYKgpqZvV8OMuRNDD7be"].concat();
+        let e = errors(&format!(
+            "version: 1\nsecrets:\n  - {token}: rotated\n    stauts: open\n"
+        ));
+        let joined = e.join("\n");
+        assert!(!joined.contains(&token[4..12]), "{joined}");
+        assert!(
+            joined.contains("secrets[0].<a field name of 40 characters>: unknown field"),
+            "{joined}"
+        );
+        // Names that read like field names are still quoted, with a hint.
+        assert!(joined.contains("secrets[0].stauts: unknown field (did you mean `status`?)"));
     }
 
     #[test]
