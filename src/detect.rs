@@ -934,6 +934,19 @@ impl Engine {
     ) -> (Vec<Finding>, usize) {
         // Every secret span, suppressed or not, is masked in every excerpt of this file.
         let masks = MaskSpans::new(bytes, cands.iter().map(|c| (c.secret_start, c.secret_end)));
+        // Identities are shown in clear; one filled from a match's groups can hold another
+        // secret (a token as the user of a URL). Secrets that name themselves (key ids, whose
+        // identity is the key id) stay readable there.
+        let in_identities = MaskSpans::new(
+            bytes,
+            cands
+                .iter()
+                .filter(|c| {
+                    c.identity.as_deref().map(str::as_bytes)
+                        != Some(&bytes[c.secret_start..c.secret_end])
+                })
+                .map(|c| (c.secret_start, c.secret_end)),
+        );
         let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 4);
         for c in &cands {
             offsets.push(c.match_start);
@@ -989,7 +1002,11 @@ impl Engine {
                 .max(start.start);
             let test_context =
                 is_test_path(path) || names_test_value(&bytes[name_from..c.secret_start]);
-            let message = match &c.identity {
+            let identity = match c.identity {
+                Some(id) if !self.options.show_secrets => Some(in_identities.redact_text(&id)),
+                id => id,
+            };
+            let message = match &identity {
                 Some(id) => format!("{} ({id})", rule.name),
                 None => rule.name.clone(),
             };
@@ -998,7 +1015,7 @@ impl Engine {
                     .severity(rule.severity)
                     .confidence(rule.confidence)
                     .message(message)
-                    .identity(c.identity)
+                    .identity(identity)
                     .redacted(excerpt)
                     .tags(rule.tags.iter())
                     .tags(test_context.then_some(TEST_CONTEXT_TAG))
@@ -1521,16 +1538,37 @@ impl MaskSpans {
         values.sort_unstable();
         values.dedup();
         let longest_echo = values.iter().map(|v| v.len()).max().unwrap_or(0);
-        // Building fails only past the automaton's size limits: spans are still masked, copies
-        // of values are then not.
+        // Leftmost-longest: one pass over an excerpt finds each copy once, however many values
+        // repeat one another. Building fails only past the automaton's size limits: spans are
+        // still masked, copies of values are then not.
         let echoes = (!values.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(&values).ok())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&values)
+                    .ok()
+            })
             .flatten();
         MaskSpans {
             spans,
             reach,
             echoes,
             longest_echo,
+        }
+    }
+
+    /// `text` (a message or an identity quoting the content) with every copy of a secret value
+    /// masked.
+    pub fn redact_text(&self, text: &str) -> String {
+        match &self.echoes {
+            Some(echoes) if echoes.is_match(text) => {
+                let masked = echoes.replace_all_bytes(
+                    text.as_bytes(),
+                    &vec![&b"***REDACTED***"[..]; echoes.patterns_len()],
+                );
+                String::from_utf8_lossy(&masked).into_owned()
+            }
+            _ => text.to_string(),
         }
     }
 
@@ -1627,6 +1665,9 @@ pub fn redact_line(bytes: &[u8], line: (usize, usize), masks: &MaskSpans) -> Str
     }
 }
 
+/// How far past an excerpt's edges copies of secret values are looked for.
+const MAX_ECHO_REACH: usize = EXCERPT_CONTEXT * 4;
+
 /// Secret values shorter than this are not searched for elsewhere in an excerpt.
 const MIN_ECHO_LEN: usize = 4;
 
@@ -1644,9 +1685,12 @@ fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
     let inside = masks.starting_in(lo, hi);
     cover.extend(inside.iter().map(|&(s, e)| (s, e, true)));
     if let Some(echoes) = &masks.echoes {
-        let from = lo.saturating_sub(masks.longest_echo - 1);
-        let to = hi.saturating_add(masks.longest_echo - 1).min(bytes.len());
-        for m in echoes.find_overlapping_iter(&bytes[from..to]) {
+        // Copies cut by the window's edges too, as far out as an excerpt reaches (a longer
+        // secret is a key or certificate block, whose lines are masked as one span).
+        let reach = masks.longest_echo.min(MAX_ECHO_REACH) - 1;
+        let from = lo.saturating_sub(reach);
+        let to = hi.saturating_add(reach).min(bytes.len());
+        for m in echoes.find_iter(&bytes[from..to]) {
             let (s, e) = (from + m.start(), from + m.end());
             if e > lo && s < hi {
                 cover.push((s, e, false));
@@ -1933,6 +1977,41 @@ identity_near = '''pair_\w*=(?P<identity>[A-Z0-9]{12})\b'''
                 assert!(!x.contains(&pw[pw.len() - 4..]), "{x}");
             }
         }
+    }
+
+    #[test]
+    fn identities_mask_other_secrets_they_hold() {
+        let rules = r#"
+[[rules]]
+id = "tok"
+name = "Token"
+description = "d"
+keywords = ["tok_"]
+regex = '''\b(?P<secret>tok_[a-z0-9]{12})\b'''
+severity = "high"
+confidence = "high"
+
+[[rules]]
+id = "url"
+name = "URL password"
+description = "d"
+keywords = ["://"]
+regex = '''https://(?P<user>[a-z0-9_]+):(?P<secret>[a-z0-9]{10})@(?P<host>[a-z.]+)'''
+identity = "{user}@{host}"
+severity = "high"
+confidence = "high"
+"#;
+        let e = engine(rules);
+        let f = e.scan(
+            "a",
+            b"https://tok_abcdef123456:pw9x8y7z6w@git.example.com\n",
+        );
+        let url = f.iter().find(|x| x.rule_id == "url").expect("url finding");
+        assert_eq!(
+            url.identity.as_deref(),
+            Some("***REDACTED***@git.example.com")
+        );
+        assert!(!url.message.contains("abcdef123456"), "{}", url.message);
     }
 
     #[test]

@@ -417,3 +417,29 @@ fn rules_list_and_check() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("negative example produced a finding"));
 }
+
+#[test]
+fn grant_messages_mask_the_secrets_they_quote() {
+    // The check quotes the command a step runs; a token on it is masked there too. Built from
+    // parts: this file holds no secret-shaped literal.
+    let token = ["ghp_Zk3pQ8rT2vW9xY4b", "N7mC1dF6gH0jK5lS2aE8"].concat();
+    let t = Tree::new();
+    t.write(
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: pull_request_target\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      \
+             - run: gh pr checkout ${{{{ github.event.number }}}} && GH_TOKEN={token} ./build.sh\n"
+        ),
+    );
+    for format in ["text", "json", "sarif", "github", "markdown"] {
+        let out = stdout(&t.scan(&["--format", format]));
+        assert!(
+            out.contains("./build.sh"),
+            "{format}: no quoted command\n{out}"
+        );
+        assert!(
+            !out.contains(&token[4..16]),
+            "{format} shows the token:\n{out}"
+        );
+    }
+}

@@ -247,7 +247,8 @@ impl Document<'_> {
     ) -> Finding {
         let mut f = self.finding(info, span, identity, message, material);
         let text = self.text(hide);
-        let quotes = |c: char| c == '"' || c == '\'';
+        // The quotes of a quoted value, the line break a block scalar's value ends with.
+        let quotes = |c: char| c == '"' || c == '\'' || c.is_ascii_whitespace();
         let start = hide.start + (text.len() - text.trim_start_matches(quotes).len());
         let end = hide.end - (text.len() - text.trim_end_matches(quotes).len());
         if start < end {
@@ -547,6 +548,8 @@ impl GrantScanner {
                 f.severity = *s;
             }
             f.redacted = doc.line_excerpt(f.location.line, &masks);
+            // Messages quote the source (the command a step runs).
+            f.message = masks.redact_text(&f.message);
         }
         out
     }
