@@ -115,17 +115,43 @@ impl ContentScanner for Detectors {
         lines_before: u32,
         stats: &ScanStats,
     ) -> Vec<Finding> {
-        let (mut found, _) = self.secrets(path, &bytes[changed], stats);
+        let (mut found, _) = self.secrets(path, &bytes[changed.clone()], stats);
         crate::source::shift_lines(&mut found, lines_before);
-        // Grant findings can point at any line: their excerpts need the secrets of the whole
-        // content, looked for only when there are such findings.
-        let whole_content_secrets = || {
-            let deadline = self.file_budget.map(|b| Instant::now() + b);
-            self.engine.scan_until(path, bytes, deadline).secret_spans
+        // Excerpts mask every secret of the content, and a copy on a changed line of a secret
+        // written outside them is masked only when the engine reads it all: so the changed
+        // lines that hold findings (rare) are reported from a scan of the whole content. Grant
+        // findings can point at any line: their excerpts need that scan's secrets too.
+        let whole = std::cell::OnceCell::new();
+        let whole_scan = || {
+            whole.get_or_init(|| {
+                let deadline = self.file_budget.map(|b| Instant::now() + b);
+                self.engine.scan_until(path, bytes, deadline)
+            })
         };
+        if !found.is_empty() {
+            let scan = whole_scan();
+            if !scan.timed_out {
+                let lines = changed_lines(&bytes[changed]);
+                let window = lines_before + 1..=lines_before + lines;
+                found = scan
+                    .findings
+                    .iter()
+                    .filter(|f| window.contains(&f.location.line))
+                    .cloned()
+                    .collect();
+            }
+        }
+        let whole_content_secrets = || whole_scan().secret_spans.clone();
         found.extend(self.grants.scan(path, bytes, stats, &whole_content_secrets));
         found
     }
+}
+
+/// Lines in a region of whole lines (the last may lack its line break).
+fn changed_lines(region: &[u8]) -> u32 {
+    let breaks = memchr::memchr_iter(b'\n', region).count();
+    let unterminated = !region.is_empty() && !region.ends_with(b"\n");
+    (breaks + usize::from(unterminated)) as u32
 }
 
 /// Report descriptions of the grant checks (SARIF rule descriptors, `checks list`).

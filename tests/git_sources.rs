@@ -958,3 +958,37 @@ fn grant_excerpts_mask_the_secrets_on_their_lines_in_every_source() {
     let shown = ferret(&r.work(), &["--show-secrets"]);
     assert!(String::from_utf8_lossy(&shown.stdout).contains(&aws_secret));
 }
+
+#[test]
+fn later_versions_mask_copies_of_secrets_written_far_from_their_changes() {
+    // Built from parts: this file holds no secret-shaped literal.
+    let password = ["Kx9vQ2mZ", "7pLw4RtY"].concat();
+    let r = Repo::new();
+    let lines: Vec<String> = (1..400).map(|i| format!("line{i} = 1")).collect();
+    r.write(
+        "config.py",
+        &format!("db_password = \"{password}\"\n{}\n", lines.join("\n")),
+    );
+    let first = r.commit_on(1, "config");
+    // 300 lines below the secret, beyond the context rescanned around a change: a copy of
+    // the password next to a new secret.
+    let mut changed = lines.clone();
+    changed[299] = format!("x = f(\"{password}\")  # {}", token("added"));
+    r.write(
+        "config.py",
+        &format!("db_password = \"{password}\"\n{}\n", changed.join("\n")),
+    );
+    r.commit_on(2, "use it");
+    let range = format!("{first}..HEAD");
+    for source in [&["--history"][..], &["--range", &range][..]] {
+        let v = scan_json(&r.work(), source);
+        let added = findings(&v);
+        let added = finding_with(&added, "x = f(");
+        assert_eq!(added["line"], 301, "{source:?}");
+        let out = v.to_string();
+        assert!(
+            !out.contains(&password),
+            "{source:?} shows the password:\n{out}"
+        );
+    }
+}
