@@ -937,16 +937,20 @@ impl Engine {
         // Identities are shown in clear; one filled from a match's groups can hold another
         // secret (a token as the user of a URL). Secrets that name themselves (key ids, whose
         // identity is the key id) stay readable there.
-        let in_identities = MaskSpans::new(
-            bytes,
-            cands
-                .iter()
-                .filter(|c| {
-                    c.identity.as_deref().map(str::as_bytes)
-                        != Some(&bytes[c.secret_start..c.secret_end])
-                })
-                .map(|c| (c.secret_start, c.secret_end)),
-        );
+        let in_identities = if cands.iter().any(|c| c.identity.is_some()) {
+            MaskSpans::new(
+                bytes,
+                cands
+                    .iter()
+                    .filter(|c| {
+                        c.identity.as_deref().map(str::as_bytes)
+                            != Some(&bytes[c.secret_start..c.secret_end])
+                    })
+                    .map(|c| (c.secret_start, c.secret_end)),
+            )
+        } else {
+            MaskSpans::default()
+        };
         let mut offsets: Vec<usize> = Vec::with_capacity(cands.len() * 4);
         for c in &cands {
             offsets.push(c.match_start);
@@ -1505,19 +1509,34 @@ impl LineIndex {
     }
 }
 
-/// The secret spans of a file, sorted by start, for masking excerpts. `reach[i]` is the
-/// furthest end among the first `i + 1` spans, so what spans starting before a window cover
-/// of it is one lookup.
-/// The secret spans of one content, masked in every excerpt of it ([`masked`]).
+/// The secret spans of one content, sorted by start, masked in every excerpt of it
+/// ([`masked`]). `reach[i]` is the furthest end among the first `i + 1` spans, so what spans
+/// starting before a window cover of it is one lookup.
 #[derive(Default)]
 pub struct MaskSpans {
     spans: Vec<(usize, usize)>,
     reach: Vec<usize>,
     /// The secrets' values (those of at least [`MIN_ECHO_LEN`] bytes), whose copies are masked
     /// wherever they show, matched by a rule or not.
-    echoes: Option<aho_corasick::AhoCorasick>,
+    echoes: Echoes,
     longest_echo: usize,
 }
+
+/// How copies of secret values are looked for.
+#[derive(Default)]
+enum Echoes {
+    #[default]
+    None,
+    /// A few values, longest first, each searched on its own: most files with findings have
+    /// a few, and building an automaton for them cost more than the searches.
+    Few(Vec<Vec<u8>>),
+    /// Leftmost-longest: one pass finds each copy once, however many values repeat one
+    /// another.
+    Many(aho_corasick::AhoCorasick),
+}
+
+/// Up to this many distinct values are searched one by one ([`Echoes::Few`]).
+const FEW_ECHOES: usize = 8;
 
 impl MaskSpans {
     pub fn new(bytes: &[u8], spans: impl Iterator<Item = (usize, usize)>) -> MaskSpans {
@@ -1538,17 +1557,19 @@ impl MaskSpans {
         values.sort_unstable();
         values.dedup();
         let longest_echo = values.iter().map(|v| v.len()).max().unwrap_or(0);
-        // Leftmost-longest: one pass over an excerpt finds each copy once, however many values
-        // repeat one another. Building fails only past the automaton's size limits: spans are
-        // still masked, copies of values are then not.
-        let echoes = (!values.is_empty())
-            .then(|| {
-                aho_corasick::AhoCorasick::builder()
-                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                    .build(&values)
-                    .ok()
-            })
-            .flatten();
+        let echoes = match values.len() {
+            0 => Echoes::None,
+            n if n <= FEW_ECHOES => {
+                values.sort_unstable_by_key(|v| std::cmp::Reverse(v.len()));
+                Echoes::Few(values.iter().map(|v| v.to_vec()).collect())
+            }
+            // Building fails only past the automaton's size limits: spans are still masked,
+            // copies of values are then not.
+            _ => aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&values)
+                .map_or(Echoes::None, Echoes::Many),
+        };
         MaskSpans {
             spans,
             reach,
@@ -1560,15 +1581,42 @@ impl MaskSpans {
     /// `text` (a message or an identity quoting the content) with every copy of a secret value
     /// masked.
     pub fn redact_text(&self, text: &str) -> String {
-        match &self.echoes {
-            Some(echoes) if echoes.is_match(text) => {
-                let masked = echoes.replace_all_bytes(
-                    text.as_bytes(),
-                    &vec![&b"***REDACTED***"[..]; echoes.patterns_len()],
-                );
-                String::from_utf8_lossy(&masked).into_owned()
+        let mut cover = Vec::new();
+        self.copies_in(text.as_bytes(), |s, e| cover.push((s, e)));
+        if cover.is_empty() {
+            return text.to_string();
+        }
+        cover.sort_unstable();
+        let mut out = Vec::with_capacity(text.len());
+        let mut cursor = 0;
+        for (s, e) in cover {
+            if e <= cursor {
+                continue;
             }
-            _ => text.to_string(),
+            out.extend_from_slice(&text.as_bytes()[cursor..s.max(cursor)]);
+            out.extend_from_slice(b"***REDACTED***");
+            cursor = e;
+        }
+        out.extend_from_slice(&text.as_bytes()[cursor..]);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Every copy of a secret value in `hay`, as (start, end).
+    fn copies_in(&self, hay: &[u8], mut found: impl FnMut(usize, usize)) {
+        match &self.echoes {
+            Echoes::None => {}
+            Echoes::Few(values) => {
+                for v in values {
+                    for at in memchr::memmem::find_iter(hay, v) {
+                        found(at, at + v.len());
+                    }
+                }
+            }
+            Echoes::Many(echoes) => {
+                for m in echoes.find_iter(hay) {
+                    found(m.start(), m.end());
+                }
+            }
         }
     }
 
@@ -1684,18 +1732,18 @@ fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
     }
     let inside = masks.starting_in(lo, hi);
     cover.extend(inside.iter().map(|&(s, e)| (s, e, true)));
-    if let Some(echoes) = &masks.echoes {
+    if masks.longest_echo > 0 {
         // Copies cut by the window's edges too, as far out as an excerpt reaches (a longer
         // secret is a key or certificate block, whose lines are masked as one span).
         let reach = masks.longest_echo.min(MAX_ECHO_REACH) - 1;
         let from = lo.saturating_sub(reach);
         let to = hi.saturating_add(reach).min(bytes.len());
-        for m in echoes.find_iter(&bytes[from..to]) {
-            let (s, e) = (from + m.start(), from + m.end());
+        masks.copies_in(&bytes[from..to], |s, e| {
+            let (s, e) = (from + s, from + e);
             if e > lo && s < hi {
                 cover.push((s, e, false));
             }
-        }
+        });
     }
     cover.sort_unstable_by_key(|&(s, e, keep)| (s, !keep, std::cmp::Reverse(e)));
     let mut out = String::new();
