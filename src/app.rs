@@ -130,7 +130,9 @@ impl ContentScanner for Detectors {
         };
         if !found.is_empty() {
             let scan = whole_scan();
-            if !scan.timed_out {
+            // Unless that scan stopped early (time budget, findings cap): the window's own
+            // findings are then the complete ones.
+            if !scan.timed_out && scan.unreported == 0 {
                 let lines = changed_lines(&bytes[changed]);
                 let window = lines_before + 1..=lines_before + lines;
                 found = scan
