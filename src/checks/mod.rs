@@ -211,7 +211,8 @@ pub struct Document<'a> {
 
 impl Document<'_> {
     /// Build a finding at `span` for `info`. `material` identifies the finding independently of
-    /// its line (e.g. identity + offending value) and feeds the fingerprint.
+    /// its line (e.g. identity + offending value) and feeds the fingerprint. Its excerpt is
+    /// made once every check has run ([`GrantScanner::scan`]), when the file's secrets are known.
     pub fn finding(
         &self,
         info: &CheckInfo,
@@ -221,21 +222,19 @@ impl Document<'_> {
         material: &str,
     ) -> Finding {
         let location = self.index.location(self.path, span);
-        let excerpt = self.line_excerpt(location.line, &MaskSpans::default());
         FindingBuilder::new(info.id, Kind::Grant, info.name, location)
             .severity(info.severity)
             .confidence(info.confidence)
             .message(message)
             .identity(identity)
-            .redacted(excerpt)
             .tags(info.tags.iter())
             .fingerprint_material(material)
             .build()
     }
 
     /// Like [`Document::finding`], for a finding whose line holds a secret (a hard-coded
-    /// password): the text of `hide` is masked in the excerpt (the scanner restores the line
-    /// under `--show-secrets`).
+    /// password): the value at `hide` is masked in every excerpt of the file, as the secrets
+    /// the engine found are ([`GrantScanner::scan`] makes the excerpts).
     pub fn finding_hiding(
         &self,
         info: &CheckInfo,
@@ -245,7 +244,6 @@ impl Document<'_> {
         material: &str,
         hide: Span,
     ) -> Finding {
-        let mut f = self.finding(info, span, identity, message, material);
         let text = self.text(hide);
         // The quotes of a quoted value, the line break a block scalar's value ends with.
         let quotes = |c: char| c == '"' || c == '\'' || c.is_ascii_whitespace();
@@ -253,10 +251,8 @@ impl Document<'_> {
         let end = hide.end - (text.len() - text.trim_end_matches(quotes).len());
         if start < end {
             self.hidden.borrow_mut().push((start, end));
-            let masks = MaskSpans::new(self.bytes, [(start, end)].into_iter());
-            f.redacted = self.line_excerpt(f.location.line, &masks);
         }
-        f
+        self.finding(info, span, identity, message, material)
     }
 
     /// 1-based `line` as an excerpt, with `masks` masked.
