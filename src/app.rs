@@ -61,6 +61,11 @@ pub struct Detectors {
 }
 
 impl Detectors {
+    /// When a scan of one file starting now must stop (`--file-timeout`).
+    fn deadline(&self) -> Option<Instant> {
+        self.file_budget.map(|b| Instant::now() + b)
+    }
+
     /// The secret engine within the file's time budget and findings cap; a file that hits
     /// either is reported, with the findings found up to then.
     /// Also every secret span the engine matched, for the grant findings' excerpts.
@@ -70,8 +75,7 @@ impl Detectors {
         bytes: &[u8],
         stats: &ScanStats,
     ) -> (Vec<Finding>, Vec<(usize, usize)>) {
-        let deadline = self.file_budget.map(|b| Instant::now() + b);
-        let scan = self.engine.scan_until(path, bytes, deadline);
+        let scan = self.engine.scan_until(path, bytes, self.deadline());
         if scan.timed_out {
             stats.skip(
                 path,
@@ -122,12 +126,8 @@ impl ContentScanner for Detectors {
         // lines that hold findings (rare) are reported from a scan of the whole content. Grant
         // findings can point at any line: their excerpts need that scan's secrets too.
         let whole = std::cell::OnceCell::new();
-        let whole_scan = || {
-            whole.get_or_init(|| {
-                let deadline = self.file_budget.map(|b| Instant::now() + b);
-                self.engine.scan_until(path, bytes, deadline)
-            })
-        };
+        let whole_scan =
+            || whole.get_or_init(|| self.engine.scan_until(path, bytes, self.deadline()));
         if !found.is_empty() {
             let scan = whole_scan();
             // Unless that scan stopped early (time budget, findings cap): the window's own
