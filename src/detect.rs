@@ -1582,23 +1582,11 @@ impl MaskSpans {
     /// masked.
     pub fn redact_text(&self, text: &str) -> String {
         let mut cover = Vec::new();
-        self.copies_in(text.as_bytes(), |s, e| cover.push((s, e)));
+        self.copies_in(text.as_bytes(), |s, e| cover.push((s, e, false)));
         if cover.is_empty() {
             return text.to_string();
         }
-        cover.sort_unstable();
-        let mut out = Vec::with_capacity(text.len());
-        let mut cursor = 0;
-        for (s, e) in cover {
-            if e <= cursor {
-                continue;
-            }
-            out.extend_from_slice(&text.as_bytes()[cursor..s.max(cursor)]);
-            out.extend_from_slice(b"***REDACTED***");
-            cursor = e;
-        }
-        out.extend_from_slice(&text.as_bytes()[cursor..]);
-        String::from_utf8_lossy(&out).into_owned()
+        with_covered_masked(text.as_bytes(), 0, text.len(), cover)
     }
 
     /// Every copy of a secret value in `hay`, as (start, end).
@@ -1745,6 +1733,18 @@ fn masked(bytes: &[u8], lo: usize, hi: usize, masks: &MaskSpans) -> String {
             }
         });
     }
+    with_covered_masked(bytes, lo, hi, cover)
+}
+
+/// `bytes[lo..hi]` with each `(start, end, keep_prefix)` of `cover` masked: as
+/// [`mask_secret`] does where the public prefix may stay, else whole. Overlapping spans are
+/// masked once, the longest at a start first.
+fn with_covered_masked(
+    bytes: &[u8],
+    lo: usize,
+    hi: usize,
+    mut cover: Vec<(usize, usize, bool)>,
+) -> String {
     cover.sort_unstable_by_key(|&(s, e, keep)| (s, !keep, std::cmp::Reverse(e)));
     let mut out = String::new();
     let mut cursor = lo;
