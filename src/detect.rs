@@ -2372,23 +2372,27 @@ confidence = "medium"
         }
     }
 
+    /// A low-severity rule `id` on one keyword, gated by an `after_keyword` check.
+    fn gated_rule(id: &str, keyword: &str, after: &str, regex: &str) -> String {
+        format!(
+            "[[rules]]\nid = \"{id}\"\nname = \"n\"\ndescription = \"d\"\n\
+             keywords = [\"{keyword}\"]\nafter_keyword = '''{after}'''\n\
+             regex = '''{regex}'''\nseverity = \"low\"\nconfidence = \"low\"\n\n"
+        )
+    }
+
     #[test]
     fn after_keyword_decides_which_occurrences_run_the_rule() {
         // Deliberately not implied by the regex, to show the mechanism: `api_key=` occurrences
         // count, the bare `api_key ` one does not, so only the whole-file reference finds it.
-        let rules = r#"
-[[rules]]
-id = "ak"
-name = "n"
-description = "d"
-keywords = ["api_key"]
-after_keyword = '''='''
-regex = '''api_key[ =]+(?P<secret>[a-z0-9]{12})'''
-severity = "low"
-confidence = "low"
-"#;
-        let windowed = engine(rules);
-        let whole = whole_content_engine(rules);
+        let rules = gated_rule(
+            "ak",
+            "api_key",
+            "=",
+            r"api_key[ =]+(?P<secret>[a-z0-9]{12})",
+        );
+        let windowed = engine(&rules);
+        let whole = whole_content_engine(&rules);
         // Filler, so the one window stays small (dense windows, or one in under 2 KiB, fall
         // back to a whole search).
         let mut text = b"api_key=q1w2e3r4t5y6\napi_key z9x8c7v6b5n4\n".to_vec();
@@ -2400,18 +2404,13 @@ confidence = "low"
 
     #[test]
     fn keywords_are_searched_with_what_their_after_keyword_requires() {
-        let rules = r#"
-[[rules]]
-id = "pw"
-name = "n"
-description = "d"
-keywords = ["pass"]
-after_keyword = '''(?i)(?:word)?[ \t]{0,2}='''
-regex = '''(?i)pass(?:word)?[ \t]*=[ \t]*(?P<secret>[a-z0-9]{12})'''
-severity = "low"
-confidence = "low"
-"#;
-        let windowed = engine(rules);
+        let rules = gated_rule(
+            "pw",
+            "pass",
+            r"(?i)(?:word)?[ \t]{0,2}=",
+            r"(?i)pass(?:word)?[ \t]*=[ \t]*(?P<secret>[a-z0-9]{12})",
+        );
+        let windowed = engine(&rules);
         let text = b"passed; bypass(); password = q1w2e3r4t5y6; PASSWORD\t=z9x8c7v6b5n4; \
                      Pass=a1s2d3f4g5h6; pass";
         let mut hits = Hits::default();
@@ -2435,7 +2434,7 @@ confidence = "low"
             occurrences,
             [at(b"password ="), at(b"PASSWORD\t"), at(b"Pass=")]
         );
-        let whole = whole_content_engine(rules);
+        let whole = whole_content_engine(&rules);
         assert_eq!(windowed.scan("a", text).len(), 3);
         assert_eq!(windowed.scan("a", text), whole.scan("a", text));
     }
@@ -2446,11 +2445,11 @@ confidence = "low"
         // rule still gated by its own regex (`=` then its number).
         let rules: String = (0..70)
             .map(|i| {
-                format!(
-                    "[[rules]]\nid = \"r{i}\"\nname = \"n\"\ndescription = \"d\"\n\
-                     keywords = [\"api_key\"]\nafter_keyword = '''={i}_'''\n\
-                     regex = '''api_key[ =]+(?P<secret>{i}_[a-z0-9]{{12}})'''\n\
-                     severity = \"low\"\nconfidence = \"low\"\n\n"
+                gated_rule(
+                    &format!("r{i}"),
+                    "api_key",
+                    &format!("={i}_"),
+                    &format!("api_key[ =]+(?P<secret>{i}_[a-z0-9]{{12}})"),
                 )
             })
             .collect();
