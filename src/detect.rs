@@ -372,17 +372,17 @@ fn searched_literals(
     let mut searched = Vec::new();
     for (k, (keyword, entries)) in keywords.iter().zip(keyword_rules).enumerate() {
         let k = k as u32;
-        let check = match entries.first().and_then(|kr| kr.after) {
-            Some((check, _))
-                if entries
+        // Every rule of the keyword tested by the same check.
+        let check = entries
+            .first()
+            .and_then(|kr| kr.after)
+            .map(|(check, _)| check)
+            .filter(|&check| {
+                entries
                     .iter()
-                    .all(|kr| kr.after.map(|a| a.0) == Some(check)) =>
-            {
-                Some(check as usize)
-            }
-            _ => None,
-        };
-        match check.and_then(|c| prefixes_of_check[c].as_ref()) {
+                    .all(|kr| kr.after.map(|a| a.0) == Some(check))
+            });
+        match check.and_then(|c| prefixes_of_check[c as usize].as_ref()) {
             Some(prefixes) => searched.extend(prefixes.iter().map(|p| {
                 let tail = p.len() as u8;
                 SearchedLiteral {
