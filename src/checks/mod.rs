@@ -694,6 +694,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_files_are_templates_or_policies_by_their_markers() {
+        let kind = |text: &str| classify("x/stack.json", text.as_bytes()).map(|c| c.kind);
+        let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}"#;
+        assert_eq!(kind(policy), Some(FileKind::IamPolicy));
+        assert_eq!(
+            kind(&policy.replace("Effect", "effect")),
+            Some(FileKind::IamPolicy)
+        );
+        assert_eq!(kind(r#"{"Statement": []}"#), None);
+        assert_eq!(kind(r#"{"Effect": "Allow"}"#), None);
+        // A template holding a policy is a template, wherever its marker stands.
+        let template = r#"{"Resources": {"R": {"Properties": {"PolicyDocument": {"Statement":
+            [{"Effect": "Allow"}]}}, "Type": "AWS::IAM::Role"}}}"#;
+        assert_eq!(kind(template), Some(FileKind::CloudFormation));
+        assert_eq!(
+            kind(r#"{"AWSTemplateFormatVersion": "2010-09-09"}"#),
+            Some(FileKind::CloudFormation)
+        );
+        assert_eq!(kind(r#"{"name": "left-pad", "lockfileVersion": 3}"#), None);
+    }
+
+    #[test]
     fn check_ids_are_unique_and_documented() {
         let mut ids = std::collections::HashSet::new();
         for c in registry() {
