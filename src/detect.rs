@@ -216,8 +216,15 @@ impl SpaceWalk {
 enum Reach {
     /// Within `len` bytes of the hit.
     Bytes(usize),
-    /// Within `lines` lines of the hit's line (and `len` bytes, when bounded).
-    Lines { lines: usize, len: Option<usize> },
+    /// Within `lines` lines of the hit's line (and `len` bytes, when bounded). A match of
+    /// unbounded length that holds at most `names` bytes other than name bytes lies within that
+    /// many such bytes of the hit: on a long line (a minified bundle, a lockfile) the window is
+    /// that stretch instead of the whole line.
+    Lines {
+        lines: usize,
+        len: Option<usize>,
+        names: Option<usize>,
+    },
     /// Within `max` non-whitespace bytes of the hit (and `len` bytes, when bounded).
     NonSpace { max: usize, len: Option<usize> },
     /// Anywhere: the regex runs over the whole content.
@@ -244,7 +251,11 @@ impl Reach {
         let len = rule.max_match_len;
         match (len, rule.max_match_newlines, rule.max_match_non_space) {
             (Some(l), _, _) if l <= SHORT_REACH => Reach::Bytes(l),
-            (_, Some(lines), _) if lines <= MAX_LINE_REACH => Reach::Lines { lines, len },
+            (_, Some(lines), _) if lines <= MAX_LINE_REACH => Reach::Lines {
+                lines,
+                len,
+                names: rule.max_match_non_name.filter(|_| len.is_none()),
+            },
             (_, _, Some(max)) => Reach::NonSpace { max, len },
             (Some(l), _, _) => Reach::Bytes(l),
             _ => Reach::Anywhere,
@@ -580,17 +591,22 @@ impl Engine {
                             e.saturating_sub(len),
                             s.saturating_add(len).min(bytes.len()),
                         ),
-                        Reach::Lines { lines, len } => {
-                            // Without a byte bound, later hits on the same line add nothing
-                            // (with one, the line may be longer than the window).
-                            if len.is_none() {
+                        Reach::Lines { lines, len, names } => {
+                            // Without a bound, later hits on the same line add nothing (with
+                            // one, the line may be longer than the window).
+                            if len.is_none() && names.is_none() {
                                 if !h.windows.is_empty() && e <= h.hit_line_end {
                                     continue;
                                 }
                                 h.hit_line_end = line_end(bytes, e - 1);
                             }
-                            let floor = len.map_or(0, |l| e.saturating_sub(l));
-                            let ceiling = len.map_or(bytes.len(), |l| (s + l).min(bytes.len()));
+                            let (floor, ceiling) = match names {
+                                Some(max) => names_around(bytes, s, e, max, lines),
+                                None => (
+                                    len.map_or(0, |l| e.saturating_sub(l)),
+                                    len.map_or(bytes.len(), |l| (s + l).min(bytes.len())),
+                                ),
+                            };
                             let lo = lines_before(bytes, s, lines, floor);
                             let hi = lines_after(bytes, e - 1, lines, ceiling);
                             (lo, hi)
@@ -1364,6 +1380,38 @@ pub fn is_placeholder(value: &[u8]) -> bool {
 }
 
 /// End (the line feed's offset, or the end of the content) of the line holding `at`.
+/// The stretch around `s..e` within `max` bytes other than name bytes of it on each side, and
+/// within `lines` lines of its line: every match holding the hit with at most `max` such
+/// bytes and `lines` line feeds lies in it. The walk stops at those lines' ends, so it reads
+/// no more than they hold.
+fn names_around(bytes: &[u8], s: usize, e: usize, max: usize, lines: usize) -> (usize, usize) {
+    // One step of a walk over `b`: false where the walk stops before it.
+    let step = |b: u8, count: &mut usize, feeds: &mut usize| {
+        if b == b'\n' {
+            if *feeds == lines {
+                return false;
+            }
+            *feeds += 1;
+        }
+        if !crate::rules::is_name_byte(b) {
+            if *count == max {
+                return false;
+            }
+            *count += 1;
+        }
+        true
+    };
+    let (mut lo, mut count, mut feeds) = (s, 0, 0);
+    while lo > 0 && step(bytes[lo - 1], &mut count, &mut feeds) {
+        lo -= 1;
+    }
+    let (mut hi, mut count, mut feeds) = (e, 0, 0);
+    while hi < bytes.len() && step(bytes[hi], &mut count, &mut feeds) {
+        hi += 1;
+    }
+    (lo, hi)
+}
+
 fn line_end(bytes: &[u8], at: usize) -> usize {
     memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
 }
@@ -2522,6 +2570,61 @@ confidence = "low"
             text.extend(b";246810 abzz\n");
         }
         assert_eq!(spans(anchored.scan("a", &text)).len(), 11);
+    }
+
+    #[test]
+    fn long_lines_are_searched_around_the_hit_only() {
+        // The walk stops after `max` bytes other than name bytes on each side, or at the line.
+        let text = b"x,y;\nab, cd.ef-gh secret = \"v1\" ;; zz\nnext";
+        let at = |needle: &[u8]| memchr::memmem::find(text, needle).unwrap();
+        let (s, e) = (at(b"secret"), at(b"secret") + 6);
+        assert_eq!(names_around(text, s, e, 2, 0), (at(b" cd"), at(b" \"v1")));
+        assert_eq!(
+            names_around(text, s, e, 100, 0),
+            (at(b"ab,"), at(b"\nnext"))
+        );
+        assert_eq!(names_around(text, s, e, 100, 1), (0, text.len()));
+
+        // A rule of the generic shape: a key of any length, the rest bounded.
+        let rules = r#"
+[[rules]]
+id = "key"
+name = "n"
+description = "d"
+keywords = ["secret"]
+regex = '''(?:^|[^A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*secret)[ ]{0,4}=[ ]{0,4}"(?P<secret>[A-Za-z0-9]{12})"'''
+severity = "low"
+confidence = "low"
+"#;
+        let windowed = engine(rules);
+        assert!(matches!(
+            windowed.reach[0],
+            Reach::Lines {
+                lines: 1,
+                len: None,
+                names: Some(12)
+            }
+        ));
+        let whole = whole_content_engine(rules);
+        let spans = |f: Vec<Finding>| {
+            f.iter()
+                .map(|f| (f.location.line, f.location.column))
+                .collect::<Vec<_>>()
+        };
+        // One minified line: matches far into it, one behind a 5,000-byte key, decoys.
+        let mut text = b"var a={".to_vec();
+        for i in 0..2_000 {
+            text.extend(format!("k{i}:\"secret {i}\",").as_bytes());
+            if i % 500 == 7 {
+                text.extend(b"db.secret=\"Q1w2E3r4T5y6\",");
+            }
+        }
+        text.extend(b"x,");
+        text.extend(b"n".repeat(5_000));
+        text.extend(b"_secret = \"Z9x8C7v6B5n4\"};\n");
+        let found = spans(windowed.scan("a.js", &text));
+        assert_eq!(found, spans(whole.scan("a.js", &text)));
+        assert_eq!(found.len(), 5);
     }
 
     #[test]

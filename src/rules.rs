@@ -75,6 +75,10 @@ pub struct Rule {
     /// The most bytes other than ASCII whitespace a match can contain (`None`: unbounded).
     /// Bounded for regexes whose only unbounded parts are whitespace runs (`key\s*=\s*value`).
     pub max_match_non_space: Option<usize>,
+    /// The most bytes other than name bytes ([`is_name_byte`]) a match can contain (`None`:
+    /// unbounded). Bounded for regexes whose only unbounded parts are names
+    /// (`[\w.-]*password = "…"`).
+    pub max_match_non_name: Option<usize>,
     /// What must follow a keyword occurrence, anchored at its end, for that occurrence to make
     /// the rule run (e.g. `= "` after `password`); None: every occurrence counts. Its longest
     /// match is at most [`AFTER_KEYWORD_MAX_LEN`] bytes, so the check reads a bounded slice.
@@ -519,6 +523,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_len,
         max_match_newlines,
         max_match_non_space,
+        max_match_non_name,
         word_bounded_starts,
         start_literals,
     } = parse_regex(&spec.regex).map_err(|e| err(format!("invalid regex: {e}")))?;
@@ -568,6 +573,7 @@ fn compile_rule(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         max_match_len,
         max_match_newlines,
         max_match_non_space,
+        max_match_non_name,
         after_keyword,
         word_bounded_starts,
         start_literals,
@@ -857,6 +863,7 @@ struct RegexFacts {
     max_match_len: Option<usize>,
     max_match_newlines: Option<usize>,
     max_match_non_space: Option<usize>,
+    max_match_non_name: Option<usize>,
     word_bounded_starts: Vec<Vec<u8>>,
     start_literals: Option<Vec<Vec<u8>>>,
 }
@@ -901,6 +908,7 @@ fn parse_regex(src: &str) -> Result<RegexFacts, String> {
         max_match_len: hir.properties().maximum_len(),
         max_match_newlines: max_count(&hir, &|c| c == u32::from(b'\n')),
         max_match_non_space: max_count(&hir, &|c| !is_ascii_space(c)),
+        max_match_non_name: max_count(&hir, &|c| !u8::try_from(c).is_ok_and(is_name_byte)),
         word_bounded_starts,
         start_literals: starts,
     })
@@ -1053,6 +1061,11 @@ fn start_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<(Vec<u8>, bool)>> 
 /// carriage return and space.
 pub fn is_ascii_space(c: u32) -> bool {
     matches!(c, 0x09..=0x0D | 0x20)
+}
+
+/// The bytes of names: identifiers and dotted or dashed keys (`db.primary-password`).
+pub fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
 }
 
 /// The most bytes (or characters) for which `counted` holds that a match of `h` can contain;
