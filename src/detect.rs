@@ -273,7 +273,7 @@ struct Scratch {
     /// Rules enabled in the current file, in the order they were enabled.
     touched: Vec<usize>,
     /// Per `after_keyword` check: its search cache, made on first use.
-    after_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
+    after_caches: Vec<Option<crate::rules::AfterCache>>,
 }
 
 impl Scratch {

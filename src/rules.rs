@@ -634,6 +634,67 @@ pub struct AfterKeyword {
     dfa: regex_automata::hybrid::dfa::DFA,
 }
 
+/// A check's search cache, and the answers it gave for recent occurrences whose answer the
+/// first few bytes after the keyword decided. Keywords in lockfiles and generated code are
+/// followed by the same bytes over and over (`://registry.npmjs.org/` after every `://` of a
+/// lockfile): a repeat is answered by comparing those bytes instead of walking the DFA.
+pub struct AfterCache {
+    dfa: regex_automata::hybrid::dfa::Cache,
+    recent: [Decided; RECENT_SLOTS],
+}
+
+/// Answers kept per check, one per slot chosen by the first two bytes after the keyword.
+const RECENT_SLOTS: usize = 16;
+/// Answers decided by more bytes than this are not kept.
+const DECIDED_MAX: usize = 32;
+
+/// An answer of a check and the bytes that decided it (`len` of them; none: no answer).
+#[derive(Clone, Copy)]
+struct Decided {
+    len: u8,
+    bytes: [u8; DECIDED_MAX],
+    found: u64,
+}
+
+impl Default for Decided {
+    fn default() -> Decided {
+        Decided {
+            len: 0,
+            bytes: [0; DECIDED_MAX],
+            found: 0,
+        }
+    }
+}
+
+impl Decided {
+    /// Kept only for answers decided by 1 to [`DECIDED_MAX`] bytes.
+    fn new(decided_by: &[u8], found: u64) -> Decided {
+        match u8::try_from(decided_by.len()) {
+            Ok(len @ 1..) if decided_by.len() <= DECIDED_MAX => {
+                let mut bytes = [0; DECIDED_MAX];
+                bytes[..decided_by.len()].copy_from_slice(decided_by);
+                Decided { len, bytes, found }
+            }
+            _ => Decided::default(),
+        }
+    }
+
+    /// The answer, when `hay` begins with the bytes that decided it.
+    fn answer(&self, hay: &[u8]) -> Option<u64> {
+        let len = usize::from(self.len);
+        (len > 0 && hay.len() >= len && hay[..len] == self.bytes[..len]).then_some(self.found)
+    }
+}
+
+impl AfterCache {
+    fn slot(&self, hay: &[u8]) -> Option<usize> {
+        match hay {
+            [a, b, ..] => Some((usize::from(*a) * 31 + usize::from(*b)) % RECENT_SLOTS),
+            _ => None,
+        }
+    }
+}
+
 /// The most regexes one [`AfterKeyword`] tests together (one bit each in a `u64`).
 pub const AFTER_KEYWORD_MAX_PATTERNS: usize = 64;
 
@@ -685,8 +746,11 @@ impl AfterKeyword {
         })
     }
 
-    pub fn create_cache(&self) -> regex_automata::hybrid::dfa::Cache {
-        self.dfa.create_cache()
+    pub fn create_cache(&self) -> AfterCache {
+        AfterCache {
+            dfa: self.dfa.create_cache(),
+            recent: [Decided::default(); RECENT_SLOTS],
+        }
     }
 
     /// Which regexes match a prefix of `rest`, the bytes after a keyword occurrence: bit `i`
@@ -694,52 +758,68 @@ impl AfterKeyword {
     /// input for the regexes), so dense occurrences cost linear time. Should the DFA fail (it
     /// has no quit bytes and never gives up, so it should not), every bit is set: a keyword
     /// occurrence let through only costs a search, one held back could lose a finding.
-    pub fn matching_at_start(
-        &self,
-        rest: &[u8],
-        cache: &mut regex_automata::hybrid::dfa::Cache,
-    ) -> u64 {
+    pub fn matching_at_start(&self, rest: &[u8], cache: &mut AfterCache) -> u64 {
         let hay = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
+        let slot = cache.slot(hay);
+        if let Some(found) = slot.and_then(|i| cache.recent[i].answer(hay)) {
+            return found;
+        }
+        let (found, decided_by) = self.walk(hay, &mut cache.dfa);
+        if let (Some(i), Some(len)) = (slot, decided_by) {
+            cache.recent[i] = Decided::new(&hay[..len], found);
+        }
+        found
+    }
+
+    /// The answer of [`AfterKeyword::matching_at_start`], and how many bytes of `hay` decided
+    /// it when the DFA stopped before the end of `hay` (whatever follows them, the answer is
+    /// the same).
+    fn walk(
+        &self,
+        hay: &[u8],
+        cache: &mut regex_automata::hybrid::dfa::Cache,
+    ) -> (u64, Option<usize>) {
         let all = u64::MAX >> (64 - self.sources.len());
         let input = regex_automata::Input::new(hay).anchored(regex_automata::Anchored::Yes);
         let Ok(mut state) = self.dfa.start_state_forward(cache, &input) else {
-            return all;
+            return (all, None);
         };
         let mut found = 0u64;
         // Matches show one byte late in a DFA, so a state is looked at before each transition
         // and once more after the end-of-input transition.
-        for &b in hay {
+        for (read, &b) in hay.iter().enumerate() {
             if state.is_tagged() {
                 if state.is_match() {
                     found |= self.patterns(cache, state);
                     if found == all {
-                        return all;
+                        return (all, Some(read));
                     }
                 }
                 if state.is_dead() {
-                    return found;
+                    return (found, Some(read));
                 }
                 if state.is_quit() {
-                    return all;
+                    return (all, None);
                 }
             }
             state = match self.dfa.next_state(cache, state, b) {
                 Ok(next) => next,
-                Err(_) => return all,
+                Err(_) => return (all, None),
             };
         }
         if state.is_match() {
             found |= self.patterns(cache, state);
         }
         if state.is_dead() {
-            return found;
+            return (found, None);
         }
-        match self.dfa.next_eoi_state(cache, state) {
+        let found = match self.dfa.next_eoi_state(cache, state) {
             Ok(eoi) if eoi.is_match() => found | self.patterns(cache, eoi),
             Ok(eoi) if eoi.is_quit() => all,
             Ok(_) => found,
             Err(_) => all,
-        }
+        };
+        (found, None)
     }
 
     /// Strings, none the beginning of another, one of which begins every match of these
@@ -1328,6 +1408,40 @@ mod tests {
         prefixes
             .iter()
             .any(|p| hay.len() >= p.len() && hay[..p.len()].eq_ignore_ascii_case(p))
+    }
+
+    #[test]
+    fn repeated_continuations_are_answered_like_new_ones() {
+        // Two checks of the URL rules' kind, over every string of up to 6 bytes of a small
+        // alphabet and longer ones after them: the same first bytes decide many answers.
+        let after = AfterKeyword::many(&[
+            "[a-z.]{1,16}:".to_string(),
+            "(?i)s?:/{0,2}[a-z]{1,4}@".to_string(),
+        ])
+        .unwrap();
+        let mut kept = after.create_cache();
+        let alphabet = b"as:/@.";
+        let mut strings: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut answers = [0usize; 4];
+        for len in 1..=6 {
+            let longer: Vec<Vec<u8>> = strings
+                .iter()
+                .filter(|s| s.len() == len - 1)
+                .flat_map(|s| alphabet.iter().map(move |&b| [s.as_slice(), &[b]].concat()))
+                .collect();
+            strings.extend(longer);
+        }
+        for s in &strings {
+            for hay in [s.clone(), [s.as_slice(), b"a@x"].concat()] {
+                let want = after.matching_at_start(&hay, &mut after.create_cache());
+                let got = after.matching_at_start(&hay, &mut kept);
+                assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&hay));
+                answers[want as usize] += 1;
+            }
+        }
+        // Every combination of answers occurs, and answers were kept for reuse.
+        assert!(answers.iter().all(|&n| n > 100), "{answers:?}");
+        assert!(kept.recent.iter().any(|d| d.len > 2));
     }
 
     #[test]
