@@ -115,8 +115,12 @@ struct RuleHits {
     /// one of the keyword hits it was built from.
     windows: Vec<(usize, usize)>,
     /// For line-bounded windows: where the line of the last hit ends; later hits on the same
-    /// line add nothing.
+    /// line add nothing. With a name-byte walk ([`Reach::Lines`]'s `names`), where the last
+    /// walk reached the end of its lines (0 if it stopped short), and the hit it started from.
     hit_line_end: usize,
+    hit_start: usize,
+    /// Bytes the name-byte walks of this file have read, bounded by [`WALK_BUDGET_FACTOR`].
+    walked: usize,
     /// For windows bounded by non-whitespace bytes: a walk that moves forward with the hits,
     /// so each byte is counted a bounded number of times however many hits there are.
     walk: Option<SpaceWalk>,
@@ -239,6 +243,9 @@ const WINDOW_SPACING: usize = 2048;
 /// the worst case. Most anchored searches stop a few bytes after the keyword.
 const ANCHOR_SPAN_FACTOR: usize = 4;
 const ANCHOR_SPAN_SLACK: usize = 1 << 16;
+/// Name-byte walks read at most this many times the content (plus [`ANCHOR_SPAN_SLACK`]) per
+/// rule; beyond, the rule searches the whole content.
+const WALK_BUDGET_FACTOR: usize = 4;
 
 /// Byte reaches at most this long are used as they are: a line or whitespace walk would not
 /// make the window much smaller.
@@ -287,6 +294,7 @@ impl Scratch {
             h.walk = None;
             h.anchors.clear();
             h.anchor_span = 0;
+            h.walked = 0;
         }
         self.touched.clear();
         self.keywords.all.clear();
@@ -601,7 +609,35 @@ impl Engine {
                                 h.hit_line_end = line_end(bytes, e - 1);
                             }
                             let (floor, ceiling) = match names {
-                                Some(max) => names_around(bytes, s, e, max, lines),
+                                Some(max) => {
+                                    // On the line of the last hit, from a later start, its
+                                    // walk reaching the end of the lines: the window would lie
+                                    // inside the last one.
+                                    if !h.windows.is_empty()
+                                        && s >= h.hit_start
+                                        && e <= h.hit_line_end
+                                        && memchr::memchr(b'\n', &bytes[h.hit_start..e]).is_none()
+                                    {
+                                        h.hit_start = s;
+                                        continue;
+                                    }
+                                    let walk = names_around(bytes, s, e, max, lines);
+                                    h.walked += (s - walk.lo) + (walk.hi - e);
+                                    // Dense hits on a long line: one search of the whole
+                                    // content costs less than walking on.
+                                    if h.walked
+                                        > bytes
+                                            .len()
+                                            .saturating_mul(WALK_BUDGET_FACTOR)
+                                            .saturating_add(ANCHOR_SPAN_SLACK)
+                                    {
+                                        h.whole = true;
+                                        continue;
+                                    }
+                                    h.hit_start = s;
+                                    h.hit_line_end = if walk.to_lines_end { walk.hi } else { 0 };
+                                    (walk.lo, walk.hi)
+                                }
                                 None => (
                                     len.map_or(0, |l| e.saturating_sub(l)),
                                     len.map_or(bytes.len(), |l| (s + l).min(bytes.len())),
@@ -1379,12 +1415,20 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     false
 }
 
-/// End (the line feed's offset, or the end of the content) of the line holding `at`.
+/// Where [`names_around`] stopped, and whether the forward walk reached the end of the lines
+/// it may cover (rather than the byte budget): a later hit on them then adds nothing.
+#[derive(Debug, PartialEq, Eq)]
+struct NamesWalk {
+    lo: usize,
+    hi: usize,
+    to_lines_end: bool,
+}
+
 /// The stretch around `s..e` within `max` bytes other than name bytes of it on each side, and
 /// within `lines` lines of its line: every match holding the hit with at most `max` such
 /// bytes and `lines` line feeds lies in it. The walk stops at those lines' ends, so it reads
 /// no more than they hold.
-fn names_around(bytes: &[u8], s: usize, e: usize, max: usize, lines: usize) -> (usize, usize) {
+fn names_around(bytes: &[u8], s: usize, e: usize, max: usize, lines: usize) -> NamesWalk {
     // One step of a walk over `b`: false where the walk stops before it.
     let step = |b: u8, count: &mut usize, feeds: &mut usize| {
         if b == b'\n' {
@@ -1409,9 +1453,14 @@ fn names_around(bytes: &[u8], s: usize, e: usize, max: usize, lines: usize) -> (
     while hi < bytes.len() && step(bytes[hi], &mut count, &mut feeds) {
         hi += 1;
     }
-    (lo, hi)
+    NamesWalk {
+        lo,
+        hi,
+        to_lines_end: hi == bytes.len() || bytes[hi] == b'\n',
+    }
 }
 
+/// End (the line feed's offset, or the end of the content) of the line holding `at`.
 fn line_end(bytes: &[u8], at: usize) -> usize {
     memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p)
 }
@@ -2578,40 +2627,61 @@ confidence = "low"
         let text = b"x,y;\nab, cd.ef-gh secret = \"v1\" ;; zz\nnext";
         let at = |needle: &[u8]| memchr::memmem::find(text, needle).unwrap();
         let (s, e) = (at(b"secret"), at(b"secret") + 6);
-        assert_eq!(names_around(text, s, e, 2, 0), (at(b" cd"), at(b" \"v1")));
+        let walk = |lo, hi, to_lines_end| NamesWalk {
+            lo,
+            hi,
+            to_lines_end,
+        };
+        assert_eq!(
+            names_around(text, s, e, 2, 0),
+            walk(at(b" cd"), at(b" \"v1"), false)
+        );
         assert_eq!(
             names_around(text, s, e, 100, 0),
-            (at(b"ab,"), at(b"\nnext"))
+            walk(at(b"ab,"), at(b"\nnext"), true)
         );
-        assert_eq!(names_around(text, s, e, 100, 1), (0, text.len()));
+        assert_eq!(names_around(text, s, e, 100, 1), walk(0, text.len(), true));
 
         // A rule of the generic shape: a key of any length, the rest bounded.
-        let rules = r#"
+        let rule = |blanks: usize, boundary: &str| {
+            format!(
+                r#"
 [[rules]]
 id = "key"
 name = "n"
 description = "d"
 keywords = ["secret"]
-regex = '''(?:^|[^A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*secret)[ ]{0,4}=[ ]{0,4}"(?P<secret>[A-Za-z0-9]{12})"'''
+regex = '''(?:^|[^A-Za-z0-9_.{boundary}-])(?P<key>[A-Za-z0-9_.-]*secret)[ ]{{0,{blanks}}}=\n?"(?P<secret>[A-Za-z0-9]{{12}})"'''
 severity = "low"
 confidence = "low"
-"#;
-        let windowed = engine(rules);
-        assert!(matches!(
-            windowed.reach[0],
-            Reach::Lines {
-                lines: 1,
-                len: None,
-                names: Some(12)
-            }
-        ));
-        let whole = whole_content_engine(rules);
+"#
+            )
+        };
         let spans = |f: Vec<Finding>| {
             f.iter()
                 .map(|f| (f.location.line, f.location.column))
                 .collect::<Vec<_>>()
         };
-        // One minified line: matches far into it, one behind a 5,000-byte key, decoys.
+        // The windowed search finds what a search of the whole content finds.
+        let found = |rules: &str, text: &[u8]| {
+            let windowed = spans(engine(rules).scan("a.js", text));
+            assert_eq!(
+                windowed,
+                spans(whole_content_engine(rules).scan("a.js", text))
+            );
+            windowed.len()
+        };
+        let narrow = rule(4, "");
+        assert!(matches!(
+            engine(&narrow).reach[0],
+            Reach::Lines {
+                lines: 2,
+                len: None,
+                names: Some(9)
+            }
+        ));
+        // One minified line: matches far into it, one behind a 5,000-byte key, decoys. With
+        // 400 blanks allowed, each walk reads so far that the rule searches the whole content.
         let mut text = b"var a={".to_vec();
         for i in 0..2_000 {
             text.extend(format!("k{i}:\"secret {i}\",").as_bytes());
@@ -2621,10 +2691,20 @@ confidence = "low"
         }
         text.extend(b"x,");
         text.extend(b"n".repeat(5_000));
-        text.extend(b"_secret = \"Z9x8C7v6B5n4\"};\n");
-        let found = spans(windowed.scan("a.js", &text));
-        assert_eq!(found, spans(whole.scan("a.js", &text)));
-        assert_eq!(found.len(), 5);
+        text.extend(b"_secret =\"Z9x8C7v6B5n4\"};\n");
+        assert_eq!(found(&narrow, &text), 5);
+        assert_eq!(found(&rule(400, ""), &text), 5);
+        // Filler, so the windows stay small (windows covering half the content, or one in
+        // under 2 KiB, fall back to a whole search).
+        let padded = |text: &[u8]| [text, &b"filler line\n".repeat(1000)].concat();
+        // A later hit on the next line, whose window reaches a line further than the last
+        // window: its match (the value on the line after) is not inside the last window.
+        let text = padded(b" a.secret=\"Q1w2E3r4T5y6\"\n b.secret=\n\"Z9x8C7v6B5n4\"\n");
+        assert_eq!(found(&rule(4, "\\n"), &text), 2);
+        // Many hits on one short line, each inside the window of the one before; a later one
+        // whose window reaches further.
+        let text = padded(b" x.secret= secret= secret=\"Q1w2E3r4T5y6\" secret=\"Z9x8C7v6B5n4\"\n");
+        assert_eq!(found(&narrow, &text), 2);
     }
 
     #[test]
