@@ -651,7 +651,7 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
     for (format, path) in &out.emit {
         write_file(path, &report::render(report, *format, false))?;
     }
-    match &out.output {
+    match output_file(out.output.as_deref()) {
         Some(path) => {
             let text = report::render(report, out.format, use_color(out.color, false));
             write_file(path, &text)
@@ -667,6 +667,11 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The file an output option names: `-` is standard output, as it is for most tools.
+pub(crate) fn output_file(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| p.as_os_str() != "-")
 }
 
 pub(crate) fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {

@@ -77,7 +77,7 @@ pub struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write the report in FORMAT to FILE, from the same scan (repeatable), e.g.
@@ -212,7 +212,7 @@ pub struct GapArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = GapFormat::Text)]
     pub format: GapFormat,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// When to use colour in text output.
@@ -238,7 +238,7 @@ pub struct InventoryArgs {
     pub source: SourceArgs,
     #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    /// Write the inventory to FILE instead of standard output.
+    /// Write the inventory to FILE instead of standard output (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Do not show a progress bar on standard error.
@@ -278,7 +278,7 @@ pub enum ClaimsCommand {
         from: ImportFrom,
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Write the ledger to OUT instead of standard output.
+        /// Write the ledger to OUT instead of standard output (`-`: standard output).
         #[arg(long, short = 'o', value_name = "OUT")]
         output: Option<PathBuf>,
     },

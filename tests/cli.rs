@@ -310,6 +310,26 @@ fn no_raw_secret_in_any_format_unless_asked() {
 }
 
 #[test]
+fn output_dash_is_standard_output() {
+    let t = Tree::new();
+    t.write("conf/settings.yaml", &format!("token: {SECRET_A}\n"));
+    let o = t.scan(&["--format", "json", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON on standard output");
+    assert_eq!(finding_ids(&v).len(), 1);
+    assert!(!t.path().join("-").exists(), "wrote a file named -");
+    // The gap report and the inventory read their output option the same way.
+    for command in ["gap", "inventory"] {
+        let o = run(&[command, ".", "--output", "-"], t.path());
+        assert!(!stdout(&o).is_empty(), "{command}: {o:?}");
+        assert!(
+            !t.path().join("-").exists(),
+            "{command} wrote a file named -"
+        );
+    }
+}
+
+#[test]
 fn sarif_has_what_code_scanning_needs() {
     let t = Tree::new();
     t.write(

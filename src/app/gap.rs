@@ -3,7 +3,8 @@
 //! for suppression comments and for the files claims name.
 
 use super::{
-    ignore_broken_pipe, run_scan, use_color, write_file, ScanObserver, EXIT_CLEAN, EXIT_FINDINGS,
+    ignore_broken_pipe, output_file, run_scan, use_color, write_file, ScanObserver, EXIT_CLEAN,
+    EXIT_FINDINGS,
 };
 use crate::claims::inline::{self, Suppression};
 use crate::claims::{import, ledger, write, Ledger, SourceKind};
@@ -249,7 +250,8 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
         report: &report,
         summary: &scanned.summary,
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal =
+        output_file(args.output.as_deref()).is_none() && std::io::stdout().is_terminal();
     let color = args.format == GapFormat::Text && use_color(args.color, to_terminal);
     emit_text(&render(&out, args.format, color), args.output.as_deref())?;
     let contradicted = report.contradicted() > 0;
@@ -265,7 +267,7 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
 }
 
 fn emit_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
+    match output_file(output) {
         Some(p) => write_file(p, text),
         None => {
             let stdout = std::io::stdout();
