@@ -669,13 +669,16 @@ impl Default for Decided {
 impl Decided {
     /// Kept only for answers decided by 1 to [`DECIDED_MAX`] bytes.
     fn new(decided_by: &[u8], found: u64) -> Decided {
-        match u8::try_from(decided_by.len()) {
-            Ok(len @ 1..) if decided_by.len() <= DECIDED_MAX => {
-                let mut bytes = [0; DECIDED_MAX];
-                bytes[..decided_by.len()].copy_from_slice(decided_by);
-                Decided { len, bytes, found }
-            }
-            _ => Decided::default(),
+        let len = decided_by.len();
+        if len == 0 || len > DECIDED_MAX {
+            return Decided::default();
+        }
+        let mut bytes = [0; DECIDED_MAX];
+        bytes[..len].copy_from_slice(decided_by);
+        Decided {
+            len: len as u8,
+            bytes,
+            found,
         }
     }
 
@@ -686,12 +689,11 @@ impl Decided {
     }
 }
 
-impl AfterCache {
-    fn slot(&self, hay: &[u8]) -> Option<usize> {
-        match hay {
-            [a, b, ..] => Some((usize::from(*a) * 31 + usize::from(*b)) % RECENT_SLOTS),
-            _ => None,
-        }
+/// The slot of [`AfterCache::recent`] for the bytes after a keyword: none for fewer than two.
+fn recent_slot(hay: &[u8]) -> Option<usize> {
+    match hay {
+        [a, b, ..] => Some((usize::from(*a) * 31 + usize::from(*b)) % RECENT_SLOTS),
+        _ => None,
     }
 }
 
@@ -760,7 +762,7 @@ impl AfterKeyword {
     /// occurrence let through only costs a search, one held back could lose a finding.
     pub fn matching_at_start(&self, rest: &[u8], cache: &mut AfterCache) -> u64 {
         let hay = &rest[..rest.len().min(AFTER_KEYWORD_MAX_LEN)];
-        let slot = cache.slot(hay);
+        let slot = recent_slot(hay);
         if let Some(found) = slot.and_then(|i| cache.recent[i].answer(hay)) {
             return found;
         }
