@@ -115,9 +115,10 @@ struct RuleHits {
     /// one of the keyword hits it was built from.
     windows: Vec<(usize, usize)>,
     /// For line-bounded windows: where the line of the last hit ends; later hits on the same
-    /// line add nothing. With a name-byte walk ([`Reach::Lines`]'s `names`), where the last
-    /// walk reached the end of its lines (0 if it stopped short), and the hit it started from.
+    /// line add nothing. With a name-byte walk ([`Reach::Lines`]'s `names`): where the last
+    /// walk reached the end of its lines (0 if it stopped short).
     hit_line_end: usize,
+    /// With a name-byte walk: where the last hit (walked or passed over) starts.
     hit_start: usize,
     /// Bytes the name-byte walks of this file have read, bounded by [`WALK_BUDGET_FACTOR`].
     walked: usize,
