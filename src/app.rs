@@ -81,8 +81,8 @@ impl Detectors {
                 path,
                 SkipReason::Timeout,
                 format!(
-                    "scan stopped after {:.1}s (--file-timeout); the {} finding(s) up to then are reported",
-                    self.file_budget.unwrap_or_default().as_secs_f64(),
+                    "scan stopped at its {} budget (--file-timeout); the {} finding(s) up to then are reported",
+                    budget_text(self.file_budget.unwrap_or_default()),
                     scan.findings.len()
                 ),
             );
@@ -666,6 +666,16 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
                 .or_else(ignore_broken_pipe)?;
             Ok(())
         }
+    }
+}
+
+/// A time budget as people write it: `250 ms` under a second (which one decimal of a second
+/// showed as `0.0s`), `1.5 s` above.
+fn budget_text(budget: std::time::Duration) -> String {
+    if budget < std::time::Duration::from_secs(1) {
+        format!("{} ms", budget.as_millis())
+    } else {
+        format!("{:.1} s", budget.as_secs_f64())
     }
 }
 
