@@ -651,15 +651,18 @@ pub fn emit(report: &Report<'_>, out: &OutputArgs) -> anyhow::Result<()> {
     for (format, path) in &out.emit {
         write_file(path, &report::render(report, *format, false))?;
     }
-    match output_file(out.output.as_deref()) {
-        Some(path) => {
-            let text = report::render(report, out.format, use_color(out.color, false));
-            write_file(path, &text)
-        }
+    let to_terminal =
+        output_file(out.output.as_deref()).is_none() && std::io::stdout().is_terminal();
+    let text = report::render(report, out.format, use_color(out.color, to_terminal));
+    emit_text(&text, out.output.as_deref())
+}
+
+/// Write `text` to the file an output option names, or to standard output.
+pub(crate) fn emit_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output_file(output) {
+        Some(p) => write_file(p, text),
         None => {
             let stdout = std::io::stdout();
-            let color = use_color(out.color, stdout.is_terminal());
-            let text = report::render(report, out.format, color);
             let mut lock = stdout.lock();
             lock.write_all(text.as_bytes())
                 .and_then(|_| lock.flush())

@@ -2,10 +2,7 @@
 //! problem named) before anything is scanned; the scan is the same one `scan` runs, observed
 //! for suppression comments and for the files claims name.
 
-use super::{
-    ignore_broken_pipe, output_file, run_scan, use_color, write_file, ScanObserver, EXIT_CLEAN,
-    EXIT_FINDINGS,
-};
+use super::{emit_text, output_file, run_scan, use_color, ScanObserver, EXIT_CLEAN, EXIT_FINDINGS};
 use crate::claims::inline::{self, Suppression};
 use crate::claims::{import, ledger, write, Ledger, SourceKind};
 use crate::cli::{GapArgs, GapFailOn, ImportFrom, InventoryArgs, ListFormat};
@@ -13,7 +10,7 @@ use crate::findings::Finding;
 use crate::gap::{self, watch::Watch, Context};
 use crate::report::gap::{render, GapFormat, GapOutput};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -264,20 +261,6 @@ pub fn gap(args: &GapArgs) -> anyhow::Result<i32> {
         (_, GapFailOn::Unclaimed) => contradicted || review || unclaimed,
     };
     Ok(if fail { EXIT_FINDINGS } else { EXIT_CLEAN })
-}
-
-fn emit_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output_file(output) {
-        Some(p) => write_file(p, text),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            lock.write_all(text.as_bytes())
-                .and_then(|_| lock.flush())
-                .or_else(ignore_broken_pipe)?;
-            Ok(())
-        }
-    }
 }
 
 pub fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
