@@ -135,6 +135,43 @@ struct RuleHits {
     cache: Option<regex_automata::meta::Cache>,
 }
 
+impl RuleHits {
+    /// Where a match holding the hit `s..e` can lie for a rule bounded by name bytes
+    /// ([`Reach::Lines`]'s `names`), or `None` when the hit adds nothing: its window would lie
+    /// inside the last one, or the walks have cost more than a whole search (which the rule
+    /// now makes).
+    fn names_window(
+        &mut self,
+        bytes: &[u8],
+        s: usize,
+        e: usize,
+        max: usize,
+        lines: usize,
+    ) -> Option<(usize, usize)> {
+        // On the line of the last hit, from a later start, its walk reaching the end of the
+        // lines: the window would lie inside the last one.
+        if !self.windows.is_empty()
+            && s >= self.hit_start
+            && e <= self.hit_line_end
+            && memchr::memchr(b'\n', &bytes[self.hit_start..e]).is_none()
+        {
+            self.hit_start = s;
+            return None;
+        }
+        let walk = names_around(bytes, s, e, max, lines);
+        self.walked += (s - walk.lo) + (walk.hi - e);
+        // Dense hits on a long line: one search of the whole content costs less than walking
+        // on.
+        if over_budget(self.walked, bytes.len(), WALK_BUDGET_FACTOR) {
+            self.whole = true;
+            return None;
+        }
+        self.hit_start = s;
+        self.hit_line_end = if walk.to_lines_end { walk.hi } else { 0 };
+        Some((walk.lo, walk.hi))
+    }
+}
+
 /// Window edges for a rule whose matches hold at most `max` non-whitespace bytes: `lo` is the
 /// smallest position with at most `max` such bytes in `lo..s`, `hi` the position of the
 /// `max + 1`-th such byte from `e` on (or the end).
@@ -612,30 +649,10 @@ impl Engine {
                                 h.hit_line_end = line_end(bytes, e - 1);
                             }
                             let (floor, ceiling) = match names {
-                                Some(max) => {
-                                    // On the line of the last hit, from a later start, its
-                                    // walk reaching the end of the lines: the window would lie
-                                    // inside the last one.
-                                    if !h.windows.is_empty()
-                                        && s >= h.hit_start
-                                        && e <= h.hit_line_end
-                                        && memchr::memchr(b'\n', &bytes[h.hit_start..e]).is_none()
-                                    {
-                                        h.hit_start = s;
-                                        continue;
-                                    }
-                                    let walk = names_around(bytes, s, e, max, lines);
-                                    h.walked += (s - walk.lo) + (walk.hi - e);
-                                    // Dense hits on a long line: one search of the whole
-                                    // content costs less than walking on.
-                                    if over_budget(h.walked, bytes.len(), WALK_BUDGET_FACTOR) {
-                                        h.whole = true;
-                                        continue;
-                                    }
-                                    h.hit_start = s;
-                                    h.hit_line_end = if walk.to_lines_end { walk.hi } else { 0 };
-                                    (walk.lo, walk.hi)
-                                }
+                                Some(max) => match h.names_window(bytes, s, e, max, lines) {
+                                    Some(stretch) => stretch,
+                                    None => continue,
+                                },
                                 None => (
                                     len.map_or(0, |l| e.saturating_sub(l)),
                                     len.map_or(bytes.len(), |l| (s + l).min(bytes.len())),
